@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { adminRoutes } from './admin/routes.js';
+import type { AppEnv, Deps } from './env.js';
+import { FhirError } from './fhir/errors.js';
+import { fhirRoutes } from './fhir/routes.js';
+import { adminFlag } from './http/admin-auth.js';
+import { renderError } from './http/errors.js';
+import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
+import { requestLog } from './http/request-log.js';
+
+/**
+ * Middleware order (DESIGN.md §1): log → auth → body limit → tenant (per base) → handler. The
+ * same FHIR route table serves the three bases; only the scope middleware differs.
+ */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestLog(deps.log));
+  app.use('*', adminFlag(deps.config.adminToken));
+  app.use('*', bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw FhirError.tooLarge(`The body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
+    },
+  }));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/admin', adminRoutes(deps));
+
+  const fhir = fhirRoutes(deps);
+  app.use('/fhir/*', tenantFromHeader());
+  app.route('/fhir', fhir);
+  app.use('/tenants/:tenant/fhir/*', tenantFromPath());
+  app.route('/tenants/:tenant/fhir', fhir);
+  app.use('/shared/fhir/*', sharedBase());
+  app.route('/shared/fhir', fhir);
+
+  app.notFound((c) => {
+    throw FhirError.notFound(`Nothing at ${new URL(c.req.url).pathname.slice(0, 200)}`);
+  });
+  app.onError(renderError(deps.log));
+  return app;
+}

@@ -1,0 +1,21 @@
+/** The little the application needs from a driver: both backends implement it (postgres.ts, pglite.ts). */
+export type Row = Record<string, unknown>;
+
+export interface Tx {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  /** One pinned transaction; commits when fn resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** SQLSTATE of a driver error (both drivers expose it as `code`). */
+export function sqlState(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
+    return /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  }
+  return undefined;
+}

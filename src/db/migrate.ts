@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+const migrationsFolder = fileURLToPath(new URL('../../sql', import.meta.url));
+const options = { migrationsFolder, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' };
+
+// Any fixed number: two servers starting together must not apply the same migration twice.
+const MIGRATION_LOCK = 7_746_001;
+
+// The safety net of sql/0001: whatever a migration forgot, every table ends under the security model.
+const SECURE = 'CALL fhir_private.secure_tables()';
+
+/** Applies pending migrations on a real server, as the owner (or a superuser) in `url`. */
+export async function migratePostgresUrl(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migratePostgres(drizzlePostgres(sql), options);
+    await sql.unsafe(SECURE);
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Applies pending migrations to an embedded database (its only user is a superuser). */
+export async function migrateEmbedded(pg: PGlite): Promise<void> {
+  await migratePglite(drizzlePglite(pg), options);
+  await pg.exec(SECURE);
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Database } from './database.js';
+import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+
+export interface OpenedDatabase {
+  db: Database;
+  /** True when the embedded database was created by this start (the demo tenant is made then). */
+  createdNow: boolean;
+}
+
+export async function openDatabase(config: Config, log: Logger): Promise<OpenedDatabase> {
+  if (config.databaseUrl !== undefined) {
+    if (config.migrateOnStart && config.migrationDatabaseUrl !== undefined) {
+      await migratePostgresUrl(config.migrationDatabaseUrl);
+      log.info('migrations applied');
+    }
+    return { db: openPostgres(config.databaseUrl, { max: config.dbPoolMax }), createdNow: false };
+  }
+  const createdNow = !existsSync(config.dataDir);
+  const db = await openPglite(config.dataDir);
+  await migrateEmbedded(db.pg);
+  log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');
+  return { db, createdNow };
+}

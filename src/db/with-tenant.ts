@@ -1,0 +1,50 @@
+import type { Database, Tx } from './database.js';
+import { FhirError } from '../fhir/errors.js';
+
+/** The registry row of the tenant a transaction runs for. */
+export interface TenantRecord {
+  [column: string]: unknown;
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  config: Record<string, unknown>;
+}
+
+/*
+ * The only doors to the data (DESIGN.md §1). Each opens one transaction whose first statement sets
+ * the role and the tenant, both transaction-local and bound as parameters, so a pooled connection
+ * (postgres.js or PgBouncer in transaction mode) never carries them into another request, and
+ * isolation holds even when the server was handed a superuser URL.
+ */
+const ENTER = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true)";
+
+/** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
+export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query(ENTER, ['fhir_app', tenantId]);
+    // RLS shows fhir_app the registry row of its own tenant only.
+    const [tenant] = await tx.query<TenantRecord>('select id, name, status, config from tenant where id = $1', [tenantId]);
+    if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
+    if (tenant.status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
+    return fn(tx, tenant);
+  });
+}
+
+/**
+ * The shared table set: read as fhir_app (which may only read it), written as fhir_admin (the
+ * one role granted writes on it). No tenant is set, so no tenant row is visible either way.
+ */
+export function withShared<T>(db: Database, access: 'read' | 'write', fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query(ENTER, [access === 'write' ? 'fhir_admin' : 'fhir_app', '']);
+    return fn(tx);
+  });
+}
+
+/** Tenant lifecycle: runs as fhir_admin, which may only call the fhir_admin.* functions. */
+export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query(ENTER, ['fhir_admin', '']);
+    return fn(tx);
+  });
+}

@@ -1,0 +1,80 @@
+import type { Tx } from '../../db/database.js';
+import { raw, run, sql } from '../../db/sql.js';
+import { FhirError } from '../errors.js';
+import type { Json } from '../json.js';
+import { isResourceType } from '../resource-types.js';
+import { SHARED_TABLES, type TableSet } from './tables.js';
+
+const RELATIVE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+export interface LocalReference {
+  type: string;
+  id: string;
+  /** Where it stands in the resource, for the OperationOutcome. */
+  path: string;
+}
+
+/**
+ * The literal references of a resource that point into this server (R4 §2.3.0 "Literal
+ * references": relative `Type/id`). Absolute URLs, URNs and contained `#id` references are not
+ * resolved here: they do not name a row of ours. A relative reference that is not `Type/id` of
+ * an R4 type is refused, since it could never resolve.
+ */
+export function collectReferences(value: Json | undefined, path = ''): LocalReference[] {
+  const found: LocalReference[] = [];
+  const walk = (v: Json | undefined, at: string): void => {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, `${at}[${i}]`));
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    for (const [key, child] of Object.entries(v)) {
+      const childPath = at ? `${at}.${key}` : key;
+      if (key === 'reference' && typeof child === 'string') {
+        const ref = parseLocal(child, childPath);
+        if (ref) found.push(ref);
+      } else {
+        walk(child, childPath);
+      }
+    }
+  };
+  walk(value, path);
+  return found;
+}
+
+function parseLocal(reference: string, path: string): LocalReference | undefined {
+  if (reference.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(reference)) return undefined;
+  const m = RELATIVE.exec(reference);
+  if (!m?.[1] || !m[2] || !isResourceType(m[1])) {
+    throw FhirError.unprocessable(`Invalid reference "${reference}": expected Type/id of an R4 resource type`, [path]);
+  }
+  return { type: m[1], id: m[2], path };
+}
+
+/**
+ * Every reference must name a resource, not deleted, that the writer's scope can read: its own
+ * set, or the shared set for shareable types. Never another tenant's (RLS hides those rows, so
+ * they count as missing). One round trip for all references of the resource.
+ */
+export async function checkReferences(
+  tx: Tx,
+  own: TableSet,
+  shareable: readonly string[],
+  refs: LocalReference[],
+): Promise<void> {
+  if (refs.length === 0) return;
+  const shared = own.name === 'tenant'
+    ? sql` and not (r.t = any(${shareable}::text[]) and exists (
+             select 1 from ${SHARED_TABLES.current} s where s.resource_type = r.t and s.id = r.i and not s.deleted))`
+    : raw('');
+  const missing = await run<{ t: string; i: string }>(
+    tx,
+    sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
+        where not exists (select 1 from ${own.current} c
+                          where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted)${shared}`,
+  );
+  if (missing.length === 0) return;
+  const paths = refs.filter((r) => missing.some((m) => m.t === r.type && m.i === r.id)).map((r) => r.path);
+  const names = [...new Set(missing.map((m) => `${m.t}/${m.i}`))].join(', ');
+  throw FhirError.unprocessable(`Reference to a resource that does not exist here: ${names}`, paths);
+}

@@ -1,0 +1,125 @@
+import type { Tx } from '../../db/database.js';
+import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
+import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
+import { deleteResource, writeVersion, type WriteOptions } from './write.js';
+import type { JsonObject } from '../json.js';
+
+export interface RepositoryScope {
+  /** Null for the shared set. */
+  tenantId: string | null;
+  sharedTypes: ReadonlySet<string>;
+}
+
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  since?: string;
+  count: number;
+  offset: number;
+}
+
+export interface Page {
+  versions: StoredVersion[];
+  hasMore: boolean;
+}
+
+/**
+ * Stored resources of one request's scope. Knows SQL, not HTTP (DESIGN.md §5.4). A tenant's
+ * repository reads its own table set and, for shareable types, the shared one; it writes only
+ * its own. Every statement runs in the one transaction `tx` that withTenant/withShared opened.
+ */
+export class Repository {
+  readonly own: TableSet;
+
+  constructor(
+    private readonly tx: Tx,
+    readonly scope: RepositoryScope,
+  ) {
+    this.own = scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId);
+  }
+
+  /** A tenant reads shared resources of shareable types too (DESIGN.md §2). */
+  isShareable(type: string): boolean {
+    return this.scope.sharedTypes.has(type);
+  }
+
+  private readSets(type: string): TableSet[] {
+    return this.own.name === 'tenant' && this.isShareable(type) ? [this.own, SHARED_TABLES] : [this.own];
+  }
+
+  private async first(fragment: (ts: TableSet) => Fragment, sets: TableSet[]): Promise<StoredVersion | undefined> {
+    for (const ts of sets) {
+      const [row] = await run<VersionRow>(this.tx, fragment(ts));
+      if (row) return toVersion(row, ts.name);
+    }
+    return undefined;
+  }
+
+  /** The current version (possibly a deletion tombstone), or undefined when it never existed. */
+  read(type: string, id: string): Promise<StoredVersion | undefined> {
+    return this.first(
+      (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key}resource_type = ${type} and id = ${id}`,
+      this.readSets(type),
+    );
+  }
+
+  vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    return this.first(
+      (ts) => sql`select ${VERSION_COLUMNS} from ${ts.history}
+                  where ${ts.key}resource_type = ${type} and id = ${id} and version_id = ${versionId}`,
+      this.readSets(type),
+    );
+  }
+
+  /**
+   * Versions newest first. Instance history follows the resource into whichever set holds it;
+   * type and system history list the scope's own writes.
+   */
+  async history(q: HistoryQuery): Promise<Page> {
+    let ts = this.own;
+    if (q.type !== undefined && q.id !== undefined) {
+      const current = await this.read(q.type, q.id);
+      if (current?.set === 'shared') ts = SHARED_TABLES;
+    }
+    const where: Fragment[] = [];
+    if (q.type !== undefined) where.push(sql`resource_type = ${q.type}`);
+    if (q.id !== undefined) where.push(sql`id = ${q.id}`);
+    if (q.since !== undefined) where.push(sql`last_updated >= ${q.since}::timestamptz`);
+    const rows = await run<VersionRow>(
+      this.tx,
+      sql`select ${VERSION_COLUMNS} from ${ts.history}
+          where ${ts.key}${where.length ? join(where, ' and ') : raw('true')}
+          order by last_updated desc, resource_type, id, version_id desc
+          limit ${q.count + 1} offset ${q.offset}`,
+    );
+    return page(rows.map((r) => toVersion(r, ts.name)), q.count);
+  }
+
+  /** Current, not deleted resources of a type, newest first; own and (shareable types) shared. */
+  async list(type: string, q: { ids?: string[]; count: number; offset: number }): Promise<Page> {
+    const parts = this.readSets(type).map((ts) => {
+      const ids = q.ids === undefined ? raw('') : sql` and id = any(${q.ids}::text[])`;
+      return sql`select ${VERSION_COLUMNS}, ${raw(`'${ts.name}'`)} as table_set from ${ts.current}
+                 where ${ts.key}resource_type = ${type} and not deleted${ids}`;
+    });
+    const rows = await run<VersionRow & { table_set: TableSet["name"] }>(
+      this.tx,
+      sql`select * from (${join(parts, ' union all ')}) v
+          order by last_updated desc, id limit ${q.count + 1} offset ${q.offset}`,
+    );
+    return page(rows.map((r) => toVersion(r, r.table_set)), q.count);
+  }
+
+  /** Creates or updates (PUT semantics); see write.ts for the rules. */
+  write(type: string, id: string, resource: JsonObject, options: WriteOptions) {
+    return writeVersion(this.tx, this, type, id, resource, options);
+  }
+
+  delete(type: string, id: string, ifMatch: number | undefined) {
+    return deleteResource(this.tx, this, type, id, ifMatch);
+  }
+}
+
+function page(versions: StoredVersion[], count: number): Page {
+  return { versions: versions.slice(0, count), hasMore: versions.length > count };
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import type { AppEnv, Deps } from '../env.js';
+import type { FhirContext } from './context.js';
+import { FhirError } from './errors.js';
+import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
+import { metadata } from './handlers/metadata.js';
+import { read, vread } from './handlers/read.js';
+import { search } from './handlers/search.js';
+import { create, remove, update } from './handlers/write.js';
+
+type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
+
+/** The FHIR REST interactions (R4 §3.1.0), as a table. The same table serves every base. */
+const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler][] = [
+  ['GET', '/metadata', metadata],
+  ['GET', '/_history', systemHistory],
+  ['GET', '/:type', search],
+  ['POST', '/:type', create],
+  ['GET', '/:type/_history', typeHistory],
+  ['GET', '/:type/:id', read],
+  ['PUT', '/:type/:id', update],
+  ['DELETE', '/:type/:id', remove],
+  ['GET', '/:type/:id/_history', instanceHistory],
+  ['GET', '/:type/:id/_history/:vid', vread],
+];
+
+export function fhirRoutes(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  for (const [method, path, handler] of ROUTES) app.on(method, [path], handler(deps));
+  app.all('*', (c) => {
+    const path = new URL(c.req.url).pathname;
+    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(c.req.method)) {
+      throw FhirError.notAllowed(`${c.req.method} is not a supported FHIR interaction`);
+    }
+    throw FhirError.notFound(`No FHIR interaction at ${c.req.method} ${path.slice(0, 200)}`);
+  });
+  return app;
+}

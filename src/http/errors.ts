@@ -1,0 +1,42 @@
+import type { ErrorHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { sqlState } from '../db/database.js';
+import type { AppEnv } from '../env.js';
+import { FhirError } from '../fhir/errors.js';
+import type { Logger } from '../log.js';
+import { FHIR_JSON } from '../fhir/respond.js';
+
+// Database states a client can act on: retry, or fix the request. Everything else is ours: 500.
+function fromDatabase(err: unknown): FhirError | undefined {
+  const state = sqlState(err);
+  if (state === '23505') return FhirError.conflict('The resource was changed or created concurrently; retry');
+  if (state === '40001' || state === '40P01') return FhirError.conflict('Concurrent update; retry');
+  if (state === '57014') return new FhirError(503, 'timeout', 'The request took too long and was cancelled');
+  if (state?.startsWith('08') || state === '57P01' || state === '57P03' || state === '53300') {
+    return new FhirError(503, 'transient', 'The database is unavailable; retry later');
+  }
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT'].includes(code)) {
+    return new FhirError(503, 'transient', 'The database is unavailable; retry later');
+  }
+  return undefined;
+}
+
+/** The one place errors become responses: always an OperationOutcome, never internals. */
+export function renderError(log: Logger): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    let fhir = err instanceof FhirError ? err : fromDatabase(err);
+    if (fhir === undefined && err instanceof HTTPException && err.status < 500) {
+      fhir = new FhirError(err.status, 'invalid', err.message || 'Bad request');
+    }
+    const logger = c.get('log') ?? log;
+    if (fhir === undefined) {
+      logger.error({ err }, 'unhandled error');
+      fhir = new FhirError(500, 'exception', 'Internal server error');
+    } else if (fhir.status >= 500) {
+      logger.warn({ err }, fhir.message);
+    }
+    for (const [name, value] of Object.entries(fhir.headers)) c.header(name, value);
+    return c.body(JSON.stringify(fhir.toOutcome()), fhir.status as 400, { 'Content-Type': FHIR_JSON });
+  };
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+import type { Logger } from '../log.js';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Request id (the caller's X-Request-ID when sane), a child logger, and one log line per request. */
+export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given !== undefined && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    const child = log.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', child);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-ID', requestId);
+    const scope = c.get('scope');
+    child.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        tenant: scope?.kind === 'tenant' ? scope.tenantId : scope?.kind,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'request',
+    );
+  };
+}
