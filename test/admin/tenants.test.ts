@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(() => s.close());
+
+describe('admin API', () => {
+  it('refuses a missing or wrong token with 401', async () => {
+    expect((await s.request('/admin/tenants')).status).toBe(401);
+    const wrong = await s.request('/admin/tenants', { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toContain('Bearer');
+    expect((await wrong.json()).resourceType).toBe('OperationOutcome');
+    expect((await s.request('/admin/tenants', { headers: { authorization: `Basic ${ADMIN_TOKEN}` } })).status).toBe(401);
+  });
+
+  it('creates, lists, reads and updates tenants', async () => {
+    const created = await s.admin('/tenants', { json: { id: 'clinic-1', name: 'Clinic One', config: { note: 'x' } } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toMatch(/\/admin\/tenants\/clinic-1$/);
+    expect(await created.json()).toMatchObject({ id: 'clinic-1', name: 'Clinic One', status: 'active', config: { note: 'x' } });
+    await s.admin('/tenants', { json: { id: 'clinic-2', name: 'Clinic Two' } });
+    const list = await (await s.admin('/tenants')).json();
+    expect(list.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['clinic-1', 'clinic-2']));
+    expect((await (await s.admin('/tenants/clinic-2')).json()).name).toBe('Clinic Two');
+    const patched = await s.admin('/tenants/clinic-2', { method: 'PATCH', json: { name: 'Renamed', status: 'suspended' } });
+    expect(await patched.json()).toMatchObject({ name: 'Renamed', status: 'suspended' });
+  });
+
+  it.each([
+    [{ id: 'Bad_Id', name: 'x' }, 400],
+    [{ id: '-x', name: 'x' }, 400],
+    [{ id: 'ok-id', name: '' }, 400],
+    [{ id: 'ok-id', name: 'x', config: [] }, 400],
+    [{ name: 'no id' }, 400],
+  ])('refuses an invalid tenant %j', async (body, status) => {
+    const res = await s.admin('/tenants', { json: body });
+    expect(res.status).toBe(status);
+    expect((await res.json()).resourceType).toBe('OperationOutcome');
+  });
+
+  it('answers 409 for a duplicate, 404 for unknown tenants, 400 for bad changes', async () => {
+    await s.admin('/tenants', { json: { id: 'dup', name: 'x' } });
+    expect((await s.admin('/tenants', { json: { id: 'dup', name: 'y' } })).status).toBe(409);
+    expect((await s.admin('/tenants/nobody')).status).toBe(404);
+    expect((await s.admin('/tenants/nobody', { method: 'PATCH', json: { name: 'x' } })).status).toBe(404);
+    expect((await s.admin('/tenants/nobody', { method: 'DELETE' })).status).toBe(404);
+    expect((await s.admin('/tenants/dup', { method: 'PATCH', json: { status: 'deleted' } })).status).toBe(400);
+    expect((await s.admin('/tenants', { method: 'POST', body: 'not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+  });
+
+  it('purges every row of the tenant in every tenant table, and nothing of another tenant', async () => {
+    await s.admin('/tenants', { json: { id: 'doomed', name: 'Doomed' } });
+    await s.admin('/tenants', { json: { id: 'keeper', name: 'Keeper' } });
+    for (const tenant of ['doomed', 'keeper']) {
+      const p = await (await s.fhir(tenant, '/Patient', { json: { resourceType: 'Patient' } })).json();
+      await s.fhir(tenant, `/Patient/${p.id}`, { method: 'PUT', json: { ...p, active: true } });
+      await s.fhir(tenant, `/Patient/${p.id}`, { method: 'DELETE' });
+    }
+    const res = await s.admin('/tenants/doomed', { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.rowsDeleted).toMatchObject({ resource: 1, resource_history: 3, tenant: 1 });
+
+    const tables = await s.tdb.owner.query<{ relname: string }>(
+      `select c.relname from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id'
+        where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'`,
+    );
+    for (const { relname } of tables) {
+      const [doomed] = await s.tdb.owner.query<{ n: number }>(`select count(*)::int as n from ${relname} where tenant_id = 'doomed'`);
+      expect(doomed!.n, relname).toBe(0);
+    }
+    const [kept] = await s.tdb.owner.query<{ n: number }>("select count(*)::int as n from resource_history where tenant_id = 'keeper'");
+    expect(kept!.n).toBe(3);
+    expect((await s.fhir('doomed', '/Patient')).status).toBe(404);
+    expect((await s.admin('/tenants/doomed')).status).toBe(404);
+  });
+});
+
+describe('the same operations as SQL functions for fhir_admin', () => {
+  const asAdmin = <T>(fn: (q: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<T>) =>
+    s.tdb.db.transaction(async (tx) => {
+      await tx.query("select set_config('role', 'fhir_admin', true)");
+      return fn((text, params) => tx.query(text, params) as Promise<T[]>);
+    });
+
+  it('creates, suspends, resumes, lists and purges', async () => {
+    await asAdmin((q) => q("select * from fhir_admin.create_tenant('sql-made', 'By psql')"));
+    expect((await (await s.admin('/tenants/sql-made')).json()).name).toBe('By psql');
+    await asAdmin((q) => q("select * from fhir_admin.suspend_tenant('sql-made')"));
+    expect((await s.fhir('sql-made', '/Patient')).status).toBe(403);
+    await asAdmin((q) => q("select * from fhir_admin.resume_tenant('sql-made')"));
+    expect((await s.fhir('sql-made', '/Patient')).status).toBe(200);
+    const list = await asAdmin((q) => q('select id from fhir_admin.list_tenants()')) as unknown;
+    expect(Array.isArray(list) || list !== undefined).toBe(true);
+    const purged = await asAdmin((q) => q("select * from fhir_admin.purge_tenant('sql-made')"));
+    expect(purged).toBeDefined();
+    expect((await s.admin('/tenants/sql-made')).status).toBe(404);
+  });
+
+  it('refuses bad input with the constraint, not silently', async () => {
+    await expect(asAdmin((q) => q("select * from fhir_admin.create_tenant('NOT valid', 'x')"))).rejects.toThrow(/tenant_id_format/);
+    await expect(asAdmin((q) => q("select * from fhir_admin.update_tenant('dup', p_status => 'gone')"))).rejects.toThrow(/tenant_status_values/);
+  });
+
+  it('gives fhir_app no access to them', async () => {
+    await expect(s.tdb.db.transaction(async (tx) => {
+      await tx.query("select set_config('role', 'fhir_app', true)");
+      return tx.query("select * from fhir_admin.list_tenants()");
+    })).rejects.toThrow(/permission denied/);
+  });
+});

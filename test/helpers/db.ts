@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { Database, Row } from '../../src/db/database.js';
+import { migrateEmbedded } from '../../src/db/migrate.js';
+import { openPglite } from '../../src/db/pglite.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import { APP_LOGIN, TEMPLATE_DB, withDatabase } from './server-url.js';
+
+/** Owner-level access for assertions: sees every row (a superuser), outside the app's roles. */
+export interface OwnerSql {
+  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface TestDatabase {
+  kind: 'pglite' | 'postgres';
+  /** What the server uses: on a real server, the unprivileged API login. */
+  db: Database;
+  owner: OwnerSql;
+  /** Real server only: a URL for extra connections as the API login. */
+  appUrl?: string;
+  close(): Promise<void>;
+}
+
+export const onRealServer = () => Boolean(process.env.TEST_DATABASE_URL);
+
+/** A fresh, migrated database for one test file, on PGlite or (TEST_DATABASE_URL) a real server. */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    const db = await openPglite(undefined);
+    await migrateEmbedded(db.pg);
+    return {
+      kind: 'pglite',
+      db,
+      owner: { query: async (text, params) => (await db.pg.query(text, params)).rows as never },
+      close: () => db.close(),
+    };
+  }
+  const name = `fhir_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${TEMPLATE_DB}`);
+  await admin.end();
+  const owner = postgres(withDatabase(url, name), { max: 2, onnotice: () => {} });
+  const appUrl = withDatabase(url, name, { name: APP_LOGIN, password: APP_LOGIN });
+  const db = openPostgres(appUrl, { max: 10 });
+  return {
+    kind: 'postgres',
+    db,
+    appUrl,
+    owner: { query: (text, params = []) => owner.unsafe(text, params as never[]) as never },
+    close: async () => {
+      await db.close();
+      await owner.end();
+      const drop = postgres(url, { max: 1, onnotice: () => {} });
+      await drop.unsafe(`drop database if exists ${name} with (force)`);
+      await drop.end();
+    },
+  };
+}

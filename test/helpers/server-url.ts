@@ -1,0 +1,12 @@
+export const TEMPLATE_DB = 'fhir_test_template';
+export const APP_LOGIN = 'fhir_api_test';
+
+export function withDatabase(url: string, database: string, user?: { name: string; password: string }): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user) {
+    u.username = user.name;
+    u.password = user.password;
+  }
+  return u.toString();
+}
