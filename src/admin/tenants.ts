@@ -37,7 +37,7 @@ async function call(tx: Tx, text: string, params: unknown[]): Promise<Tenant[]> 
 }
 
 export async function createTenant(tx: Tx, id: string, name: string, config: Record<string, unknown>): Promise<Tenant> {
-  const [t] = await call(tx, `select ${COLUMNS} from fhir_admin.create_tenant($1, $2, $3::jsonb)`, [id, name, JSON.stringify(config)]);
+  const [t] = await call(tx, `select ${COLUMNS} from fhir_admin.create_tenant($1, $2, $3::text::jsonb)`, [id, name, JSON.stringify(config)]);
   if (!t) throw new Error('create_tenant returned no row');
   return t;
 }
@@ -56,7 +56,7 @@ export async function updateTenant(
   change: { name?: string; status?: Tenant['status']; config?: Record<string, unknown> },
 ): Promise<Tenant | undefined> {
   const config = change.config === undefined ? null : JSON.stringify(change.config);
-  const rows = await call(tx, `select ${COLUMNS} from fhir_admin.update_tenant($1, $2, $3, $4::jsonb)`, [
+  const rows = await call(tx, `select ${COLUMNS} from fhir_admin.update_tenant($1, $2, $3, $4::text::jsonb)`, [
     id, change.name ?? null, change.status ?? null, config,
   ]);
   return rows[0];
