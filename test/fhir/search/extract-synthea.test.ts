@@ -1,0 +1,40 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { extractIndexRows } from '../../../src/fhir/search/extract.js';
+import { loadBundleResources } from '../../../src/fhir/search/extract-speed.js';
+import { SYNTHEA_DIR, rowsOf } from './helpers.js';
+
+const files = existsSync(SYNTHEA_DIR)
+  ? readdirSync(SYNTHEA_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(SYNTHEA_DIR, f))
+  : [];
+
+describe.skipIf(files.length === 0)('Synthea bundles', () => {
+  const resources = loadBundleResources(files);
+
+  it('extract every resource without throwing', () => {
+    expect(resources.length).toBeGreaterThan(7000);
+    let rows = 0;
+    for (const r of resources) {
+      const out = extractIndexRows(r);
+      rows += Object.values(out).reduce((n: number, l: unknown[]) => n + l.length, 0);
+    }
+    expect(rows).toBeGreaterThan(resources.length * 5);
+  });
+
+  it('index vital-sign components as composites', () => {
+    const bp = resources.find(
+      (r) => r.resourceType === 'Observation' && JSON.stringify(r).includes('"8480-6"'),
+    );
+    expect(bp).toBeDefined();
+    const rows = extractIndexRows(bp!);
+    const systolic = rows.composite.filter(
+      (c) => c.code === 'component-code-value-quantity' && c.components[0]?.type === 'token' && c.components[0].value === '8480-6',
+    );
+    expect(systolic).toHaveLength(1);
+    expect(systolic[0]!.components[1]).toMatchObject({ type: 'quantity', system: 'http://unitsofmeasure.org', unit: 'mm[Hg]' });
+    expect(rowsOf(rows, 'token', 'code')).toContainEqual(expect.objectContaining({ system: 'http://loinc.org' }));
+  });
+});
