@@ -1,4 +1,4 @@
-import { allResourceTypes } from './resource-types.js';
+import { resourceTypes } from './search/registry.js';
 
 export const TABLE_SET_EXTENSION = 'https://fhir-rls.dev/StructureDefinition/table-set';
 
@@ -16,7 +16,7 @@ export function capabilityStatement(options: {
   sharedTypes: ReadonlySet<string>;
   software: { name: string; version: string };
 }) {
-  const types = allResourceTypes().filter((t) => options.scope === 'tenant' || options.sharedTypes.has(t));
+  const types = resourceTypes().filter((t) => options.scope === 'tenant' || options.sharedTypes.has(t));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',

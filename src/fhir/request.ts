@@ -1,6 +1,6 @@
 import { FhirError } from './errors.js';
 import { isJsonObject, type JsonObject } from './json.js';
-import { isResourceType } from './resource-types.js';
+import { isResourceType } from './search/registry.js';
 import type { FhirContext } from './context.js';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;

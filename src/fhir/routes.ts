@@ -5,7 +5,7 @@ import { FhirError } from './errors.js';
 import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
 import { metadata } from './handlers/metadata.js';
 import { read, vread } from './handlers/read.js';
-import { search } from './handlers/search.js';
+import { compartmentSearch, search, systemSearch } from './handlers/search.js';
 import { create, remove, update } from './handlers/write.js';
 
 type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
@@ -14,7 +14,10 @@ type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
 const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler][] = [
   ['GET', '/metadata', metadata],
   ['GET', '/_history', systemHistory],
+  ['GET', '/', systemSearch],
+  ['POST', '/_search', systemSearch],
   ['GET', '/:type', search],
+  ['POST', '/:type/_search', search],
   ['POST', '/:type', create],
   ['GET', '/:type/_history', typeHistory],
   ['GET', '/:type/:id', read],
@@ -22,6 +25,7 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler:
   ['DELETE', '/:type/:id', remove],
   ['GET', '/:type/:id/_history', instanceHistory],
   ['GET', '/:type/:id/_history/:vid', vread],
+  ['GET', '/:compartment/:id/:type', compartmentSearch],
 ];
 
 export function fhirRoutes(deps: Deps): Hono<AppEnv> {

@@ -1,2 +1,3 @@
 export * from './tenant.js';
 export * from './resources.js';
+export * from './search.js';

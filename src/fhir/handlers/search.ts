@@ -1,37 +1,99 @@
 import type { Deps } from '../../env.js';
-import { bundleJson, fullUrl, type EntryParts } from '../bundle.js';
+import { bundleJson, fullUrl, type BundleLink, type EntryParts } from '../bundle.js';
 import { withRepository, type FhirContext } from '../context.js';
-import { FhirError, outcome, type OutcomeIssue } from '../errors.js';
-import { paging, resourceTypeParam } from '../request.js';
+import { FhirError, outcome } from '../errors.js';
+import { isJsonObject } from '../json.js';
+import { idParam, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
-import { pageLinks } from './history.js';
+import { parseSearch } from '../search/parse.js';
+import { isResourceType, patientCompartmentParams, resourceTypes } from '../search/registry.js';
+import type { SearchRequest } from '../search/request.js';
+import { summarize } from '../search/summary.js';
+import type { SearchResult } from '../repository/search.js';
+import type { StoredVersion } from '../repository/tables.js';
 
-const RESULT_PARAMS = new Set(['_count', '_offset', '_format']);
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** Query parameters, plus the form body of POST [type]/_search (R4 §3.1.1.3). */
+async function searchParams(c: FhirContext): Promise<[string, string][]> {
+  const params = [...new URL(c.req.url).searchParams.entries()];
+  if (c.req.method !== 'POST') return params;
+  const media = c.req.header('content-type') ?? '';
+  if (!FORM.test(media)) throw FhirError.unsupportedMediaType('POST _search takes application/x-www-form-urlencoded');
+  return [...params, ...new URLSearchParams(await c.req.text()).entries()];
+}
 
 function strict(c: FhirContext): boolean {
   return /(?:^|[;,\s])handling\s*=\s*strict/i.test(c.req.header('prefer') ?? '');
 }
 
-/**
- * GET [base]/[type]: the `_id` parameter and paging. Unknown parameters are ignored and reported
- * in an outcome entry, or refused with `Prefer: handling=strict` (R4 §3.1.1.5.7).
- */
+function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][]): SearchRequest {
+  return parseSearch(types, params, { ...deps.config, base: c.var.fhirBase, strict: strict(c) });
+}
+
+/** Links repeat the search as a GET with the same parameters and a new _offset: replayed by another tenant they search that tenant's data. */
+function links(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, hasMore: boolean): BundleLink[] {
+  const url = (offset: number) => {
+    const q = new URLSearchParams(params.filter(([k]) => k !== '_offset' && k !== '_count'));
+    q.set('_count', String(req.count));
+    q.set('_offset', String(offset));
+    return `${c.var.fhirBase}${path}?${q.toString()}`;
+  };
+  const out: BundleLink[] = [{ relation: 'self', url: url(req.offset) }, { relation: 'first', url: url(0) }];
+  if (req.offset > 0) out.push({ relation: 'previous', url: url(Math.max(0, req.offset - req.count)) });
+  if (hasMore) out.push({ relation: 'next', url: url(req.offset + req.count) });
+  return out;
+}
+
+function body(v: StoredVersion, req: SearchRequest): string | null {
+  if (v.body === null || (req.summary === undefined && req.elements === undefined) || req.summary === 'false') return v.body;
+  const parsed: unknown = JSON.parse(v.body);
+  return isJsonObject(parsed) ? JSON.stringify(summarize(parsed, req.summary, req.elements)) : v.body;
+}
+
+function searchBundle(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, result: SearchResult): string {
+  const entry = (mode: 'match' | 'include') => (v: StoredVersion): EntryParts => ({ fullUrl: fullUrl(c.var.fhirBase, v), search: { mode }, resource: body(v, req) });
+  const entries = [...result.matches.map(entry('match')), ...result.included.map(entry('include'))];
+  if (req.ignored.length) {
+    const issues = req.ignored.map((k) => ({ severity: 'warning' as const, code: 'not-supported', diagnostics: `Search parameter "${k.slice(0, 80)}" is not supported and was ignored` }));
+    entries.push({ search: { mode: 'outcome' }, resource: JSON.stringify(outcome(issues)) });
+  }
+  return bundleJson('searchset', { total: result.total, links: links(c, path, params, req, result.hasMore), entries });
+}
+
+/** GET [base]/[type]?... and POST [base]/[type]/_search */
 export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
-  const { count, offset } = paging(c, deps.config);
-  const params = new URL(c.req.url).searchParams;
-  const ignored = [...new Set([...params.keys()].filter((k) => k !== '_id' && !RESULT_PARAMS.has(k)))];
-  if (ignored.length && strict(c)) throw FhirError.badRequest(`Unknown search parameter(s): ${ignored.join(', ')}`);
-  const idValues = params.getAll('_id');
-  // Repeated _id is AND (all must hold), commas are OR (R4 §3.1.1.5).
-  let ids: string[] | undefined;
-  for (const value of idValues) {
-    const set = value.split(',').filter(Boolean);
-    ids = ids === undefined ? set : ids.filter((id) => set.includes(id));
-  }
-  const page = await withRepository(c, deps, 'read', (repo) => repo.list(type, { ids, count, offset }));
-  const issues: OutcomeIssue[] = ignored.map((k) => ({ severity: 'warning', code: 'not-supported', diagnostics: `Search parameter "${k.slice(0, 80)}" is not supported and was ignored` }));
-  const entries: EntryParts[] = page.versions.map((v) => ({ fullUrl: fullUrl(c.var.fhirBase, v), search: { mode: 'match' }, resource: v.body }));
-  if (issues.length) entries.push({ search: { mode: 'outcome' }, resource: JSON.stringify(outcome(issues)) });
-  return sendJson(c, 200, bundleJson('searchset', { links: pageLinks(c, `/${type}`, offset, count, page.hasMore), entries }));
+  const params = await searchParams(c);
+  const req = parse(c, deps, [type], params);
+  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
+};
+
+/** GET [base]?_type=A,B&... : common parameters across the listed types (all types without _type). */
+export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
+  const params = await searchParams(c);
+  const shared = deps.config.sharedResourceTypes;
+  const inScope = (t: string) => isResourceType(t) && (c.var.scope.kind === 'tenant' || shared.has(t));
+  const listed = params.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).filter(Boolean);
+  for (const t of listed) if (!inScope(t)) throw FhirError.badRequest(`Unknown resource type "${t.slice(0, 60)}" in _type`, ['_type']);
+  const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
+  const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'));
+  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  return sendJson(c, 200, searchBundle(c, '', params, req, result));
+};
+
+/** GET [base]/Patient/[id]/[type]: the Patient compartment (R4 CompartmentDefinition patient). */
+export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
+  const compartment = c.req.param('compartment');
+  if (compartment !== 'Patient') throw FhirError.notFound(`Compartment ${String(compartment).slice(0, 40)} is not supported; only Patient`);
+  const id = idParam(c);
+  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const codes = patientCompartmentParams(type);
+  if (!codes.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
+  const params = await searchParams(c);
+  const req = parse(c, deps, [type], params);
+  req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
+  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
 };

@@ -2,7 +2,7 @@ import type { Tx } from '../../db/database.js';
 import { raw, run, sql } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import type { Json } from '../json.js';
-import { isResourceType } from '../resource-types.js';
+import { isResourceType } from '../search/registry.js';
 import { SHARED_TABLES, type TableSet } from './tables.js';
 
 const RELATIVE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;

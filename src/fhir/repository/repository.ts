@@ -3,6 +3,8 @@ import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
 import { deleteResource, writeVersion, type WriteOptions } from './write.js';
 import type { JsonObject } from '../json.js';
+import type { SearchRequest } from '../search/request.js';
+import { runSearch, searchScope, type SearchResult } from './search.js';
 
 export interface RepositoryScope {
   /** Null for the shared set. */
@@ -95,19 +97,9 @@ export class Repository {
     return page(rows.map((r) => toVersion(r, ts.name)), q.count);
   }
 
-  /** Current, not deleted resources of a type, newest first; own and (shareable types) shared. */
-  async list(type: string, q: { ids?: string[]; count: number; offset: number }): Promise<Page> {
-    const parts = this.readSets(type).map((ts) => {
-      const ids = q.ids === undefined ? raw('') : sql` and id = any(${q.ids}::text[])`;
-      return sql`select ${VERSION_COLUMNS}, ${raw(`'${ts.name}'`)} as table_set from ${ts.current}
-                 where ${ts.key}resource_type = ${type} and not deleted${ids}`;
-    });
-    const rows = await run<VersionRow & { table_set: TableSet["name"] }>(
-      this.tx,
-      sql`select * from (${join(parts, ' union all ')}) v
-          order by last_updated desc, id limit ${q.count + 1} offset ${q.offset}`,
-    );
-    return page(rows.map((r) => toVersion(r, r.table_set)), q.count);
+  /** FHIR search over the scope's own set and, for shareable types, the shared one. */
+  search(req: SearchRequest): Promise<SearchResult> {
+    return runSearch(this.tx, searchScope(this.scope.tenantId, (t) => this.isShareable(t)), req);
   }
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */

@@ -2,6 +2,7 @@ import type { Tx } from '../../db/database.js';
 import { run, sql } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
+import { indexRowsOf, replaceIndexSql } from './index-writer.js';
 import { checkReferences, collectReferences } from './references.js';
 import { SHARED_TABLES, type StoredVersion, type TableSet } from './tables.js';
 
@@ -105,6 +106,7 @@ export async function writeVersion(
     resourceType: type, id, versionId, lastUpdated, deleted: false, body: JSON.stringify(resource), set: repo.own.name,
   };
   await insertVersion(tx, repo.own, version);
+  await run(tx, replaceIndexSql(repo.own, [{ type, id, rows: indexRowsOf(resource) }]));
   return { version, resource, created: current === undefined || current.deleted };
 }
 
@@ -137,5 +139,6 @@ export async function deleteResource(
   }
   const version: StoredVersion = { ...base, versionId: current.version_id + 1, lastUpdated: new Date().toISOString() };
   await insertVersion(tx, repo.own, version);
+  await run(tx, replaceIndexSql(repo.own, [{ type, id, rows: null }]));
   return { version, alreadyDeleted: false };
 }

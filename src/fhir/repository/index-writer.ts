@@ -1,0 +1,97 @@
+import { join, raw, sql, type Fragment } from '../../db/sql.js';
+import { extractIndexRows } from '../search/extract.js';
+import type { IndexRows } from '../search/index-rows.js';
+import type { JsonObject } from '../json.js';
+import type { TableSet } from './tables.js';
+
+/** One resource whose index rows are replaced: `rows` null when it was deleted (rows only go). */
+export interface IndexItem {
+  type: string;
+  id: string;
+  rows: IndexRows | null;
+}
+
+// _id and _lastUpdated are answered from the resource table itself; no rows needed.
+const FROM_RESOURCE_TABLE = new Set(['_id', '_lastUpdated']);
+
+export function indexRowsOf(resource: JsonObject): IndexRows {
+  return extractIndexRows(resource as JsonObject & { resourceType: string });
+}
+
+type Column = [name: string, cast: string, value: (row: never) => unknown];
+
+/** Columns of each index table after (tenant_id,) resource_type, id, code. */
+const COLUMNS: Record<keyof IndexRows, Column[]> = {
+  string: [['value', 'text', (r: { value: string }) => r.value], ['exact', 'text', (r: { exact: string }) => r.exact]],
+  token: [
+    ['system', 'text', (r: { system: string | null }) => r.system], ['value', 'text', (r: { value: string | null }) => r.value],
+    ['display', 'text', (r: { display: string | null }) => r.display], ['type_system', 'text', (r: { typeSystem: string | null }) => r.typeSystem],
+    ['type_code', 'text', (r: { typeCode: string | null }) => r.typeCode],
+  ],
+  reference: [
+    ['target_type', 'text', (r: { targetType: string | null }) => r.targetType], ['target_id', 'text', (r: { targetId: string | null }) => r.targetId],
+    ['url', 'text', (r: { url: string | null }) => r.url], ['identifier_system', 'text', (r: { identifierSystem: string | null }) => r.identifierSystem],
+    ['identifier_value', 'text', (r: { identifierValue: string | null }) => r.identifierValue],
+  ],
+  date: [['low', 'timestamptz', (r: { low: string }) => r.low], ['high', 'timestamptz', (r: { high: string }) => r.high]],
+  number: [['value', 'float8', (r: { value: number }) => r.value], ['low', 'float8', (r: { low: number }) => r.low], ['high', 'float8', (r: { high: number }) => r.high]],
+  quantity: [
+    ['value', 'float8', (r: { value: number | null }) => r.value], ['low', 'float8', (r: { low: number | null }) => r.low],
+    ['high', 'float8', (r: { high: number | null }) => r.high], ['system', 'text', (r: { system: string | null }) => r.system],
+    ['unit', 'text', (r: { unit: string | null }) => r.unit],
+  ],
+  uri: [['value', 'text', (r: { value: string }) => r.value]],
+  composite: [
+    ['c1_system', 'text', (r: { components: { system?: string | null }[] }) => r.components[0]?.system ?? null],
+    ['c1_value', 'text', (r: { components: { value?: unknown; targetType?: string | null; targetId?: string | null }[] }) => {
+      const c = r.components[0];
+      if (c?.targetType && c.targetId) return `${c.targetType}/${c.targetId}`;
+      return typeof c?.value === 'string' ? c.value : null;
+    }],
+    ['components', 'jsonb', (r: { components: unknown }) => JSON.stringify(r.components)],
+  ],
+};
+
+const KINDS = Object.keys(COLUMNS) as (keyof IndexRows)[];
+
+function tableOf(own: TableSet, kind: keyof IndexRows): Fragment {
+  return raw(`${own.name === 'shared' ? 'shared_' : ''}search_${kind}`);
+}
+
+/**
+ * One statement that replaces the index rows of every item: a delete per index table, then a
+ * multi-row insert per table from unnest()ed arrays. Data-modifying CTEs share one snapshot, so
+ * the deletes never see the new rows; and the whole write is one round trip, however many rows.
+ */
+export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
+  const types = items.map((i) => i.type);
+  const ids = items.map((i) => i.id);
+  const ctes: Fragment[] = KINDS.map((kind) =>
+    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}(resource_type, id) in
+      (select * from unnest(${types}::text[], ${ids}::text[])))`);
+  for (const kind of KINDS) {
+    const rowType: string[] = [];
+    const rowId: string[] = [];
+    const rowCode: string[] = [];
+    const values: unknown[][] = COLUMNS[kind].map(() => []);
+    for (const item of items) {
+      for (const row of item.rows?.[kind] ?? []) {
+        if (FROM_RESOURCE_TABLE.has(row.code)) continue;
+        rowType.push(item.type);
+        rowId.push(item.id);
+        rowCode.push(row.code);
+        COLUMNS[kind].forEach(([, , get], i) => values[i]!.push(get(row as never)));
+      }
+    }
+    if (rowCode.length === 0) continue;
+    const names = COLUMNS[kind].map(([name]) => name).join(', ');
+    // jsonb goes in as text[] and is cast per element: postgres.js would JSON-encode a jsonb[] again.
+    const arrays = COLUMNS[kind].map(([, cast], i) => sql`${values[i]}::${raw(cast === 'jsonb' ? 'text' : cast)}[]`);
+    const selected = COLUMNS[kind].map(([name, cast]) => raw(cast === 'jsonb' ? `u.${name}::jsonb` : `u.${name}`));
+    ctes.push(sql`${raw(`i_${kind}`)} as (insert into ${tableOf(own, kind)} (${own.keyColumn}resource_type, id, code, ${raw(names)})
+      select ${own.keyValue}u.resource_type, u.id, u.code, ${join(selected, ', ')}
+      from unnest(${rowType}::text[], ${rowId}::text[], ${rowCode}::text[], ${join(arrays, ', ')})
+        as u(resource_type, id, code, ${raw(names)}))`);
+  }
+  return sql`with ${join(ctes, ',\n')} select 1`;
+}

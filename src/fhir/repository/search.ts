@@ -1,0 +1,110 @@
+import type { Tx } from '../../db/database.js';
+import { run, sql, type Fragment } from '../../db/sql.js';
+import { SHARED_SET, tenantSet, type SetSql } from '../search/index-sets.js';
+import type { IncludeSpec, SearchRequest } from '../search/request.js';
+import { searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
+import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './tables.js';
+
+export interface SearchResult {
+  matches: StoredVersion[];
+  included: StoredVersion[];
+  hasMore: boolean;
+  /** Only when asked for (_total), or known for free (the last page). */
+  total?: number;
+}
+
+/** Include rounds for :iterate, and included resources per search: bounds on what one request can pull. */
+const MAX_ITERATE = 3;
+const MAX_INCLUDED = 1000;
+
+export function searchScope(tenantId: string | null, shareable: (type: string) => boolean): SearchScope {
+  return { own: tenantId === null ? SHARED_SET : tenantSet(tenantId), shareable };
+}
+
+export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<SearchResult> {
+  const counting = req.summary === 'count';
+  const rows = counting ? [] : await run<VersionRow & { table_set: 'tenant' | 'shared' }>(tx, searchPageSql(req, scope));
+  const matches = rows.slice(0, req.count).map((r) => toVersion(r, r.table_set));
+  const hasMore = rows.length > req.count;
+  let total: number | undefined;
+  if (counting || req.total === 'accurate' || req.total === 'estimate') {
+    const [row] = await run<{ total: number }>(tx, searchCountSql(req, scope));
+    total = row?.total ?? 0;
+  } else if (!hasMore && req.total !== 'none' && (matches.length > 0 || req.offset === 0)) {
+    total = req.offset + matches.length;
+  }
+  const included = matches.length ? await includes(tx, scope, req, matches) : [];
+  return { matches, included, hasMore, total };
+}
+
+const keyOf = (v: { resourceType: string; id: string; set: string }) => `${v.set}:${v.resourceType}/${v.id}`;
+
+/** _include and _revinclude (R4 §3.1.1.5.5), with :iterate applied to what each round added. */
+async function includes(tx: Tx, scope: SearchScope, req: SearchRequest, matches: StoredVersion[]): Promise<StoredVersion[]> {
+  const seen = new Set(matches.map(keyOf));
+  const included: StoredVersion[] = [];
+  let frontier = matches;
+  for (let round = 0; round <= MAX_ITERATE && frontier.length && included.length < MAX_INCLUDED; round++) {
+    const fwd = req.include.filter((s) => round === 0 || s.iterate);
+    const rev = req.revinclude.filter((s) => round === 0 || s.iterate);
+    if (!fwd.length && !rev.length) break;
+    const found: StoredVersion[] = [];
+    for (const spec of fwd) found.push(...(await forward(tx, scope, spec, frontier)));
+    for (const spec of rev) found.push(...(await reverse(tx, scope, spec, frontier)));
+    frontier = [];
+    for (const v of found) {
+      if (seen.has(keyOf(v)) || included.length >= MAX_INCLUDED) continue;
+      seen.add(keyOf(v));
+      included.push(v);
+      frontier.push(v);
+    }
+  }
+  return included;
+}
+
+function setOf(name: 'tenant' | 'shared', scope: SearchScope): SetSql {
+  return name === 'shared' ? SHARED_SET : scope.own;
+}
+
+async function readMany(tx: Tx, set: SetSql, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
+  if (!keys.length) return [];
+  const rows = await run<VersionRow>(tx, sql`select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}
+    (r.resource_type, r.id) in (select * from unnest(${keys.map((k) => k.t)}::text[], ${keys.map((k) => k.i)}::text[]))
+    and not r.deleted`);
+  return rows.map((r) => toVersion(r, set.name));
+}
+
+/** Targets of the sources' references; targets live in the sources' set, or the shared one. */
+async function forward(tx: Tx, scope: SearchScope, spec: IncludeSpec, sources: StoredVersion[]): Promise<StoredVersion[]> {
+  const out: StoredVersion[] = [];
+  for (const name of ['tenant', 'shared'] as const) {
+    const ids = sources.filter((v) => v.set === name && v.resourceType === spec.type).map((v) => v.id);
+    if (!ids.length) continue;
+    const set = setOf(name, scope);
+    const target: Fragment = spec.target ? sql` and a.target_type = ${spec.target}` : sql``;
+    const refs = await run<{ t: string; i: string }>(tx, sql`select distinct a.target_type as t, a.target_id as i
+      from ${set.index('reference')} a where ${set.key('a')}a.resource_type = ${spec.type} and a.id = any(${ids}::text[])
+      and a.code = any(${spec.codes}::text[]) and a.target_id is not null${target}`);
+    out.push(...(await readMany(tx, set, refs)));
+    if (name === 'tenant') out.push(...(await readMany(tx, SHARED_SET, refs.filter((r) => scope.shareable(r.t)))));
+  }
+  return out;
+}
+
+/** Resources of spec.type that refer to any of the targets by one of spec.codes. */
+async function reverse(tx: Tx, scope: SearchScope, spec: IncludeSpec, targets: StoredVersion[]): Promise<StoredVersion[]> {
+  const sets = scope.own.name === 'tenant' && scope.shareable(spec.type) ? [scope.own, SHARED_SET] : [scope.own];
+  const restricted = spec.target ? targets.filter((t) => t.resourceType === spec.target) : targets;
+  if (!restricted.length) return [];
+  const out: StoredVersion[] = [];
+  for (const set of sets) {
+    const rows = await run<VersionRow>(tx, sql`select ${VERSION_COLUMNS} from ${set.current} r
+      where ${set.key('r')}r.resource_type = ${spec.type} and not r.deleted and exists (
+        select 1 from ${set.index('reference')} a where ${set.key('a')}a.resource_type = r.resource_type and a.id = r.id
+          and a.code = any(${spec.codes}::text[])
+          and (a.target_type, a.target_id) in (select * from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[])))
+      limit ${MAX_INCLUDED}`);
+    out.push(...rows.map((r) => toVersion(r, set.name)));
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+import { join, raw, sql, type Fragment } from '../../db/sql.js';
+import { normalizeString } from './normalize.js';
+import type { DateQuery, NumberQuery, QuantityQuery } from './parse-values.js';
+import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } from './request.js';
+
+/*
+ * One value's condition on index columns (R4 §3.1.1.4). Columns are passed as SQL expressions so
+ * the same rules serve index rows and composite components. Only leakproof comparisons
+ * (=, <, >= on text, timestamptz, float8) are used where an index should serve the search.
+ */
+
+// Above every code point: `value >= p and value < p || MAX` is "starts with p" under COLLATE "C".
+const MAX = '\u{10FFFF}';
+
+const col = (expr: string) => raw(expr);
+const ts = (v: string) => sql`${v}::timestamptz`;
+const f8 = (v: number) => sql`${v}::float8`;
+const or = (parts: Fragment[]) => sql`(${join(parts, ' or ')})`;
+
+export function stringCondition(c: { value: Fragment; exact: Fragment }, m: StringMatch): Fragment {
+  if (m.mode === 'exact') return sql`${c.exact} = ${m.text}`;
+  const p = normalizeString(m.text);
+  if (m.mode === 'contains') return sql`strpos(${c.value}, ${p}) > 0`;
+  return sql`${c.value} >= ${p} and ${c.value} < ${p + MAX}`;
+}
+
+export function tokenCondition(c: { system: Fragment; value: Fragment; display: Fragment; typeSystem: Fragment; typeCode: Fragment }, m: TokenMatch): Fragment {
+  if (m.mode === 'text') return sql`strpos(lower(coalesce(${c.display}, '')), ${normalizeString(m.code ?? '')}) > 0`;
+  if (m.mode === 'of-type') return sql`${c.typeSystem} = ${m.typeSystem} and ${c.typeCode} = ${m.typeCode} and ${c.value} = ${m.code}`;
+  const parts: Fragment[] = [];
+  if (m.code !== undefined) parts.push(sql`${c.value} = ${m.code}`);
+  if (m.system === null) parts.push(sql`${c.system} is null`);
+  else if (m.system !== undefined) parts.push(sql`${c.system} = ${m.system}`);
+  return join(parts, ' and ');
+}
+
+export function referenceCondition(alias: string, m: ReferenceMatch): Fragment {
+  const a = (name: string) => col(`${alias}.${name}`);
+  if (m.identifier) {
+    return tokenCondition(
+      { system: a('identifier_system'), value: a('identifier_value'), display: raw('null'), typeSystem: raw('null'), typeCode: raw('null') },
+      { ...m.identifier, mode: 'eq' },
+    );
+  }
+  if (m.url !== undefined) return sql`${a('url')} = ${m.url}`;
+  const parts: Fragment[] = [sql`${a('target_id')} = ${m.id}`];
+  if (m.type !== undefined) parts.push(sql`${a('target_type')} = ${m.type}`);
+  return join(parts, ' and ');
+}
+
+/** Date prefixes compare ranges: the target's [low, high] against the search value's (R4 §3.1.1.4.2). */
+export function dateCondition(c: { low: Fragment; high: Fragment }, q: DateQuery): Fragment {
+  const L = ts(q.low);
+  const H = ts(q.high);
+  const within = sql`(${c.low} >= ${L} and ${c.high} <= ${H})`;
+  switch (q.prefix) {
+    case 'eq': return within;
+    case 'ne': return sql`not ${within}`;
+    case 'gt': return sql`${c.high} > ${H}`;
+    case 'lt': return sql`${c.low} < ${L}`;
+    case 'ge': return sql`(${c.high} > ${H} or ${within})`;
+    case 'le': return sql`(${c.low} < ${L} or ${within})`;
+    case 'sa': return sql`${c.low} > ${H}`;
+    case 'eb': return sql`${c.high} < ${L}`;
+    case 'ap': {
+      // Approximately: 10% of the distance from now, at least a day (R4 leaves the width to the server).
+      const lowMs = Date.parse(q.low);
+      const gap = Math.max(86_400_000, Math.abs(Date.now() - lowMs) * 0.1);
+      const apLow = new Date(Math.max(lowMs - gap, -8.64e15)).toISOString();
+      const apHigh = new Date(Math.min(Date.parse(q.high) + gap, 8.64e15)).toISOString();
+      return sql`(${c.low} <= ${ts(apHigh)} and ${c.high} >= ${ts(apLow)})`;
+    }
+  }
+}
+
+/** Number prefixes: eq is "within the precision of the search value" (R4 §3.1.1.4.1). */
+export function numberCondition(value: Fragment, q: NumberQuery): Fragment {
+  const inRange = sql`(${value} >= ${f8(q.low)} and ${value} < ${f8(q.high)})`;
+  switch (q.prefix) {
+    case 'eq': return inRange;
+    case 'ne': return sql`not ${inRange}`;
+    case 'gt': case 'sa': return sql`${value} > ${f8(q.value)}`;
+    case 'lt': case 'eb': return sql`${value} < ${f8(q.value)}`;
+    case 'ge': return sql`${value} >= ${f8(q.value)}`;
+    case 'le': return sql`${value} <= ${f8(q.value)}`;
+    case 'ap': {
+      const a = q.value * 0.9;
+      const b = q.value * 1.1;
+      return sql`(${value} >= ${f8(Math.min(a, b))} and ${value} <= ${f8(Math.max(a, b))})`;
+    }
+  }
+}
+
+/** A Range (value null) matches when the search value can lie within it. */
+function rangeCondition(c: { low: Fragment; high: Fragment }, q: NumberQuery): Fragment {
+  const lo = sql`coalesce(${c.low}, '-Infinity'::float8)`;
+  const hi = sql`coalesce(${c.high}, 'Infinity'::float8)`;
+  switch (q.prefix) {
+    case 'gt': case 'sa': case 'ge': return sql`${hi} >= ${f8(q.value)}`;
+    case 'lt': case 'eb': case 'le': return sql`${lo} <= ${f8(q.value)}`;
+    case 'ne': return sql`not (${lo} <= ${f8(q.value)} and ${hi} >= ${f8(q.value)})`;
+    default: return sql`(${lo} <= ${f8(q.value)} and ${hi} >= ${f8(q.value)})`;
+  }
+}
+
+export function quantityCondition(c: { value: Fragment; low: Fragment; high: Fragment; system: Fragment; unit: Fragment }, q: QuantityQuery): Fragment {
+  const parts = [sql`((${c.value} is not null and ${numberCondition(c.value, q)}) or (${c.value} is null and ${rangeCondition(c, q)}))`];
+  if (q.system !== null) parts.push(sql`${c.system} = ${q.system}`);
+  if (q.unit !== null) parts.push(sql`${c.unit} = ${q.unit}`);
+  return join(parts, ' and ');
+}
+
+export function uriCondition(value: Fragment, m: UriMatch): Fragment {
+  if (m.mode === 'below') return sql`${value} >= ${m.value} and ${value} < ${m.value + MAX}`;
+  if (m.mode === 'above') return sql`starts_with(${m.value}, ${value})`;
+  return sql`${value} = ${m.value}`;
+}
+
+/** The condition of one value on an index row aliased `a` of the value's own table. */
+export function valueCondition(a: string, v: ValueMatch): Fragment {
+  const c = (name: string) => col(`${a}.${name}`);
+  switch (v.type) {
+    case 'string': return stringCondition({ value: c('value'), exact: c('exact') }, v.m);
+    case 'token': return tokenCondition({ system: c('system'), value: c('value'), display: c('display'), typeSystem: c('type_system'), typeCode: c('type_code') }, v.m);
+    case 'reference': return referenceCondition(a, v.m);
+    case 'date': return dateCondition({ low: c('low'), high: c('high') }, v.m);
+    case 'number': return numberCondition(c('value'), v.m);
+    case 'quantity': return quantityCondition({ value: c('value'), low: c('low'), high: c('high'), system: c('system'), unit: c('unit') }, v.m);
+    case 'uri': return uriCondition(c('value'), v.m);
+    case 'composite': return compositeCondition(a, v.m);
+  }
+}
+
+/** First component on the indexed c1 columns, the others from the components jsonb. */
+function compositeCondition(a: string, parts: ValueMatch[]): Fragment {
+  return join(parts.map((p, i) => {
+    if (i === 0 && p.type === 'token') {
+      return tokenCondition({ system: col(`${a}.c1_system`), value: col(`${a}.c1_value`), display: raw('null'), typeSystem: raw('null'), typeCode: raw('null') }, p.m);
+    }
+    const field = (name: string, cast = '') => col(`(${a}.components->${i}->>'${name}')${cast}`);
+    switch (p.type) {
+      case 'token': return tokenCondition({ system: field('system'), value: field('value'), display: field('display'), typeSystem: raw('null'), typeCode: raw('null') }, p.m);
+      case 'string': return stringCondition({ value: field('value'), exact: field('exact') }, p.m);
+      case 'date': return dateCondition({ low: field('low', '::timestamptz'), high: field('high', '::timestamptz') }, p.m);
+      case 'number': return numberCondition(field('value', '::float8'), p.m);
+      case 'quantity': return quantityCondition({ value: field('value', '::float8'), low: field('low', '::float8'), high: field('high', '::float8'), system: field('system'), unit: field('unit') }, p.m);
+      case 'uri': return uriCondition(field('value'), p.m);
+      default: return raw('false');
+    }
+  }), ' and ');
+}
+
+export { or };

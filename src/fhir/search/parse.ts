@@ -1,0 +1,204 @@
+import { FhirError } from '../errors.js';
+import { parseBoolean, parseDate, parseNumber, parseQuantity, parseReference, parseToken, splitEscaped, unescape } from './parse-values.js';
+import { getSearchParam, getSearchParams, isResourceType } from './registry.js';
+import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './request.js';
+import type { CompositeComponentDef, SearchParamDef, SearchParamType } from './types.js';
+
+export interface ParseOptions {
+  defaultCount: number;
+  maxCount: number;
+  /** The request's FHIR base, so an absolute reference to this server matches `Type/id`. */
+  base: string;
+  /** `Prefer: handling=strict`: unknown parameters are an error instead of a warning. */
+  strict: boolean;
+}
+
+/** Parameters that control the result rather than select resources (R4 §3.1.1.5). */
+const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format', '_pretty', '_type']);
+/** Defined by R4 but not supported here; CapabilityStatement says so. */
+const UNSUPPORTED = new Set(['_text', '_content', '_query', '_filter', '_list', '_contained', '_containedType', '_has', 'near']);
+const MAX_CHAIN = 4;
+
+/** Parses `[type]?query` (or system level with `types`) into a SearchRequest; 400 names the bad parameter. */
+export function parseSearch(types: string[], params: [string, string][], options: ParseOptions): SearchRequest {
+  const req: SearchRequest = {
+    types, clauses: [], count: options.defaultCount, offset: 0, sort: [], total: undefined,
+    summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
+  };
+  for (const [key, value] of params) {
+    if (RESULT_PARAMS.has(key.split(':')[0]!)) {
+      resultParam(req, key, value, options);
+      continue;
+    }
+    const clause = parseClause(types, key, value, options, 0);
+    if (clause === undefined) {
+      if (options.strict) throw FhirError.badRequest(`Unknown or unsupported search parameter "${key.slice(0, 80)}"`, [key.slice(0, 80)]);
+      if (!req.ignored.includes(key)) req.ignored.push(key);
+    } else {
+      req.clauses.push(clause);
+    }
+  }
+  return req;
+}
+
+function nonNegative(key: string, value: string): number {
+  if (!/^[0-9]{1,9}$/.test(value)) throw FhirError.badRequest(`${key} must be a non-negative integer, got "${value.slice(0, 40)}"`, [key]);
+  return Number(value);
+}
+
+function resultParam(req: SearchRequest, key: string, value: string, options: ParseOptions): void {
+  switch (key) {
+    case '_count': req.count = Math.min(nonNegative(key, value), options.maxCount); return;
+    case '_offset': req.offset = nonNegative(key, value); return;
+    case '_total':
+      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('_total must be none, estimate or accurate', [key]);
+      req.total = value; return;
+    case '_summary':
+      if (!['true', 'false', 'text', 'data', 'count'].includes(value)) throw FhirError.badRequest('_summary must be true, false, text, data or count', [key]);
+      req.summary = value as SearchRequest['summary']; return;
+    case '_elements':
+      req.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+      if (req.elements.some((e) => !/^[A-Za-z][A-Za-z0-9]*$/.test(e))) throw FhirError.badRequest('_elements takes element names', [key]);
+      return;
+    case '_sort': req.sort.push(...value.split(',').filter(Boolean).map((s) => sortKey(req.types, s))); return;
+    case '_include': req.include.push(includeSpec(key, value, req.types, false)); return;
+    case '_include:iterate': case '_include:recurse': req.include.push(includeSpec(key, value, req.types, true)); return;
+    case '_revinclude': req.revinclude.push(includeSpec(key, value, undefined, false)); return;
+    case '_revinclude:iterate': case '_revinclude:recurse': req.revinclude.push(includeSpec(key, value, undefined, true)); return;
+    default: return; // _format, _pretty, _type: handled by the caller or not relevant to JSON.
+  }
+}
+
+function sortKey(types: string[], raw: string): SortKey {
+  const descending = raw.startsWith('-');
+  const code = descending ? raw.slice(1) : raw;
+  if (code === '_id' || code === '_lastUpdated') return { code, descending };
+  const defs = types.map((t) => getSearchParam(t, code));
+  const def = defs[0];
+  if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'composite' || def.type === 'special') {
+    throw FhirError.badRequest(`Cannot sort by "${code.slice(0, 60)}": not a search parameter of ${types.join(', ')}`, ['_sort']);
+  }
+  return { code, def, descending };
+}
+
+/** `_include=Type:param[:target]`, `*` for every reference parameter of the type (R4 §3.1.1.5.5). */
+function includeSpec(key: string, value: string, types: string[] | undefined, iterate: boolean): IncludeSpec {
+  const [type = '', code = '', target] = value.split(':');
+  const bad = () => FhirError.badRequest(`Invalid ${key} "${value.slice(0, 80)}": expected Type:parameter[:targetType]`, [key]);
+  if (!isResourceType(type) || (target !== undefined && !isResourceType(target))) throw bad();
+  if (!iterate && types !== undefined && !types.includes(type)) throw bad();
+  if (code === '*') {
+    const codes = [...getSearchParams(type).values()].filter((d) => d.type === 'reference').map((d) => d.code);
+    return { type, codes, target, iterate };
+  }
+  const def = getSearchParam(type, code);
+  if (def?.type !== 'reference') throw bad();
+  return { type, codes: [code], target, iterate };
+}
+
+/** One `key=value` pair into a clause; undefined when the parameter is unknown here. */
+function parseClause(types: string[], key: string, value: string, options: ParseOptions, depth: number): Clause | undefined {
+  if (depth > MAX_CHAIN) throw FhirError.badRequest(`Chains deeper than ${MAX_CHAIN} are not supported`, [key.slice(0, 80)]);
+  if (key.startsWith('_has:')) return parseHas(types, key, value, options, depth);
+  const dot = key.indexOf('.');
+  const head = dot < 0 ? key : key.slice(0, dot);
+  const [code = '', modifier] = head.split(':');
+  if (code === '_id' && dot < 0) {
+    if (modifier !== undefined) throw FhirError.badRequest(`Modifier :${modifier} is not supported on _id`, [key]);
+    return { kind: 'id', ids: splitEscaped(value, ',').map(unescape) };
+  }
+  if (code === '_lastUpdated' && dot < 0) {
+    if (modifier !== undefined) throw FhirError.badRequest(`Modifier :${modifier} is not supported on _lastUpdated`, [key]);
+    return { kind: 'lastUpdated', values: splitEscaped(value, ',').map((v) => parseDate(key, v)) };
+  }
+  if (UNSUPPORTED.has(code)) return undefined;
+  const defs = types.map((t) => getSearchParam(t, code));
+  const def = defs[0];
+  if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'special' || def.expression === null) return undefined;
+  if (dot >= 0) return parseChain(def, modifier, key, key.slice(dot + 1), value, options, depth);
+  if (modifier === 'missing') return { kind: 'missing', def, missing: parseBoolean(key, value) };
+  const negate = modifier === 'not';
+  if (negate && def.type !== 'token') throw FhirError.badRequest(`Modifier :not applies to token parameters only`, [key]);
+  const values = splitEscaped(value, ',').map((v) => valueMatch(key, def.type, def, negate ? undefined : modifier, v, options));
+  return { kind: 'param', def, values, negate };
+}
+
+function parseChain(def: SearchParamDef, modifier: string | undefined, key: string, rest: string, value: string, options: ParseOptions, depth: number): Clause {
+  if (def.type !== 'reference') throw FhirError.badRequest(`Cannot chain through "${def.code}": not a reference parameter`, [key]);
+  if (modifier !== undefined && !def.target.includes(modifier)) throw FhirError.badRequest(`"${modifier}" is not a target type of ${def.code}`, [key]);
+  const candidates = modifier !== undefined ? [modifier] : def.target;
+  const targets = candidates.flatMap((type) => {
+    const next = parseClause([type], rest, value, options, depth + 1);
+    return next === undefined ? [] : [{ type, next }];
+  });
+  if (targets.length === 0) throw FhirError.badRequest(`Chained parameter "${rest.slice(0, 60)}" is not known on the targets of ${def.code}`, [key]);
+  return { kind: 'chain', def, targets };
+}
+
+/** `_has:Type:reference:rest=value`. */
+function parseHas(types: string[], key: string, value: string, options: ParseOptions, depth: number): Clause {
+  const [, type = '', code = '', ...restParts] = key.split(':');
+  const rest = restParts.join(':');
+  const bad = (why: string) => FhirError.badRequest(`Invalid ${key.slice(0, 80)}: ${why}`, [key.slice(0, 80)]);
+  if (!isResourceType(type)) throw bad(`unknown type "${type}"`);
+  const def = getSearchParam(type, code);
+  if (def?.type !== 'reference') throw bad(`"${code}" is not a reference parameter of ${type}`);
+  if (!types.some((t) => def.target.includes(t))) throw bad(`${type}.${code} does not refer to ${types.join(', ')}`);
+  if (rest === '') throw bad('no parameter after the reference');
+  const next = parseClause([type], rest, value, options, depth + 1);
+  if (next === undefined) throw bad(`"${rest.slice(0, 60)}" is not a search parameter of ${type}`);
+  return { kind: 'has', type, def, next };
+}
+
+const MODIFIERS: Record<SearchParamType, (string | undefined)[]> = {
+  string: [undefined, 'exact', 'contains'],
+  token: [undefined, 'text', 'of-type'],
+  reference: [undefined, 'identifier'],
+  date: [undefined], number: [undefined], quantity: [undefined],
+  uri: [undefined, 'below', 'above'],
+  composite: [undefined], special: [],
+};
+
+function valueMatch(key: string, type: SearchParamType, def: SearchParamDef | CompositeComponentDef, modifier: string | undefined, raw: string, options: ParseOptions): ValueMatch {
+  const typeModifier = type === 'reference' && modifier !== undefined && isResourceType(modifier);
+  if (!typeModifier && !MODIFIERS[type].includes(modifier)) {
+    throw FhirError.badRequest(`Modifier :${modifier} is not supported for ${type} parameter ${key.slice(0, 60)}`, [key.slice(0, 80)]);
+  }
+  if (raw === '') throw FhirError.badRequest(`Empty value for parameter ${key.slice(0, 60)}`, [key.slice(0, 80)]);
+  switch (type) {
+    case 'string':
+      return { type, m: { text: unescape(raw), mode: modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'start' } };
+    case 'token': {
+      if (modifier === 'text') return { type, m: { system: undefined, code: unescape(raw), mode: 'text' } };
+      if (modifier === 'of-type') {
+        const [typeSystem, typeCode, v] = splitEscaped(raw, '|').map(unescape);
+        if (!typeSystem || !typeCode || !v) throw FhirError.badRequest(`:of-type takes system|code|value`, [key]);
+        return { type, m: { system: undefined, code: v, mode: 'of-type', typeSystem, typeCode } };
+      }
+      return { type, m: { ...parseToken(key, raw), mode: 'eq' } };
+    }
+    case 'reference': {
+      if (modifier === 'identifier') return { type, m: { identifier: parseToken(key, raw) } };
+      const ref = parseReference(key, raw, options.base);
+      if (typeModifier) {
+        if (ref.url !== undefined || (ref.type !== undefined && ref.type !== modifier)) throw FhirError.badRequest(`:${modifier} takes an id`, [key]);
+        return { type, m: { type: modifier, id: ref.id } };
+      }
+      return { type, m: ref };
+    }
+    case 'date': return { type, m: parseDate(key, raw) };
+    case 'number': return { type, m: parseNumber(key, raw) };
+    case 'quantity': return { type, m: parseQuantity(key, raw) };
+    case 'uri': return { type, m: { value: unescape(raw), mode: modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : 'eq' } };
+    case 'composite': {
+      const components = 'components' in def ? def.components : [];
+      const parts = splitEscaped(raw, '$');
+      if (parts.length !== components.length) {
+        throw FhirError.badRequest(`${key} takes ${components.length} values joined by $`, [key]);
+      }
+      return { type, m: components.map((c, i) => valueMatch(key, c.type, c, undefined, parts[i]!, options)) };
+    }
+    default:
+      throw FhirError.badRequest(`Parameter ${key} cannot be searched`, [key]);
+  }
+}

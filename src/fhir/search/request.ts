@@ -1,0 +1,66 @@
+import type { SearchParamDef } from './types.js';
+import type { DateQuery, NumberQuery, QuantityQuery, ReferenceQuery, TokenQuery } from './parse-values.js';
+
+/** A parsed search (R4 §3.1.1): pure data, turned into SQL by to-sql.ts. */
+export interface SearchRequest {
+  /** One type (type-level search) or several (system level, `_type`). */
+  types: string[];
+  /** AND of clauses. */
+  clauses: Clause[];
+  count: number;
+  offset: number;
+  sort: SortKey[];
+  total: 'none' | 'estimate' | 'accurate' | undefined;
+  summary: 'true' | 'false' | 'text' | 'data' | 'count' | undefined;
+  elements: string[] | undefined;
+  include: IncludeSpec[];
+  revinclude: IncludeSpec[];
+  /** Parameters ignored (unknown or unsupported), reported in the Bundle as warnings. */
+  ignored: string[];
+}
+
+export type StringMatch = { text: string; mode: 'start' | 'exact' | 'contains' };
+export type TokenMatch = TokenQuery & { mode: 'eq' | 'text' | 'of-type'; typeSystem?: string; typeCode?: string };
+export type ReferenceMatch = ReferenceQuery & { identifier?: TokenQuery };
+export type UriMatch = { value: string; mode: 'eq' | 'below' | 'above' };
+
+export type ValueMatch =
+  | { type: 'string'; m: StringMatch }
+  | { type: 'token'; m: TokenMatch }
+  | { type: 'reference'; m: ReferenceMatch }
+  | { type: 'date'; m: DateQuery }
+  | { type: 'number'; m: NumberQuery }
+  | { type: 'quantity'; m: QuantityQuery }
+  | { type: 'uri'; m: UriMatch }
+  | { type: 'composite'; m: ValueMatch[] };
+
+export type Clause =
+  /** `_id`: any of the ids. */
+  | { kind: 'id'; ids: string[] }
+  /** `_lastUpdated`: any of the ranges. */
+  | { kind: 'lastUpdated'; values: DateQuery[] }
+  /** A parameter with OR-ed values; `negate` for token `:not` (no value matches). */
+  | { kind: 'param'; def: SearchParamDef; values: ValueMatch[]; negate: boolean }
+  | { kind: 'missing'; def: SearchParamDef; missing: boolean }
+  /** Chaining (R4 §3.1.1.4.9): a reference whose target, of one of the types, satisfies `next`. */
+  | { kind: 'chain'; def: SearchParamDef; targets: { type: string; next: Clause }[] }
+  /** Reverse chaining `_has` (R4 §3.1.1.4.10): some `type` resource refers to this one by `def` and satisfies `next`. */
+  | { kind: 'has'; type: string; def: SearchParamDef; next: Clause }
+  /** Compartment search: refers to the compartment owner by one of the listed reference parameters. */
+  | { kind: 'compartment'; codes: string[]; ownerType: string; ownerId: string };
+
+export interface SortKey {
+  /** `_id`, `_lastUpdated`, or a parameter of every searched type. */
+  code: string;
+  def?: SearchParamDef;
+  descending: boolean;
+}
+
+export interface IncludeSpec {
+  /** Source type (the type holding the reference). */
+  type: string;
+  /** Reference parameter codes; all of the type's for `*`. */
+  codes: string[];
+  target?: string;
+  iterate: boolean;
+}

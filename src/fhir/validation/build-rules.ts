@@ -1,0 +1,127 @@
+/**
+ * Generates rules.json, the structural validation rules, from the official R4 package
+ * (hl7.fhir.r4.examples): every primitive type, complex type and resource StructureDefinition
+ * (snapshots, so inherited elements are included), the core SimpleQuantity constraint, and the
+ * required-binding value sets that can be expanded exactly from the package.
+ *
+ * Run: npx tsx src/fhir/validation/build-rules.ts
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { elementRules, primitiveRule } from './build-elements.js';
+import type { RawStructureDefinition } from './build-elements.js';
+import { ValueSetExpander, stripVersion } from './build-value-sets.js';
+import type { RawCodeSystem, RawValueSet } from './build-value-sets.js';
+import type { PrimitiveRule, RulesFile } from './rules-types.js';
+
+const OUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'rules.json');
+/** Core constraints that base definitions reference by profile and that change the structure. */
+const CONSTRAINED_TYPES = new Set(['SimpleQuantity']);
+/** Types the runtime handles itself: any resource by resourceType. */
+const BUILTIN_TYPES = new Set(['Resource']);
+
+function packageDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
+}
+
+function readAll<T>(dir: string, prefix: string): T[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
+}
+
+function primitives(sds: readonly RawStructureDefinition[]): Record<string, PrimitiveRule> {
+  const byUrl = new Map(sds.map((sd) => [sd.url, sd]));
+  const out: Record<string, PrimitiveRule> = {};
+  for (const sd of sds.filter((d) => d.kind === 'primitive-type').sort((a, b) => a.type.localeCompare(b.type))) {
+    const ancestors: RawStructureDefinition[] = [];
+    for (let base = byUrl.get(sd.baseDefinition ?? ''); base?.kind === 'primitive-type'; ) {
+      ancestors.push(base);
+      base = byUrl.get(base.baseDefinition ?? '');
+    }
+    out[sd.type] = primitiveRule(sd, ancestors);
+  }
+  return out;
+}
+
+export function buildRules(dir = packageDir()): RulesFile {
+  const sds = readAll<RawStructureDefinition>(dir, 'StructureDefinition-');
+  const expander = new ValueSetExpander(
+    new Map(readAll<RawValueSet>(dir, 'ValueSet-').map((v) => [v.url, v])),
+    new Map(readAll<RawCodeSystem>(dir, 'CodeSystem-').map((c) => [c.url, c])),
+  );
+  const valueSets: RulesFile['valueSets'] = {};
+  const bind = (canonical: string): string | undefined => {
+    const url = stripVersion(canonical);
+    if (Object.hasOwn(valueSets, url)) return url;
+    const expansion = expander.expand(url);
+    if (!expansion) return undefined;
+    valueSets[url] = Object.fromEntries([...expansion].map(([system, codes]) => [system, [...codes]]));
+    return url;
+  };
+
+  const structural = sds.filter(
+    (sd) =>
+      (sd.kind === 'resource' || sd.kind === 'complex-type') &&
+      (sd.derivation === 'specialization' || sd.derivation === undefined || CONSTRAINED_TYPES.has(sd.id)),
+  );
+  const types: RulesFile['types'] = {};
+  const aliases: RulesFile['aliases'] = {};
+  for (const sd of structural.sort((a, b) => a.id.localeCompare(b.id))) {
+    const rootName = sd.derivation === 'constraint' ? sd.id : sd.type;
+    if (rootName !== sd.type) aliases[rootName] = sd.type;
+    for (const [owner, list] of elementRules(sd, rootName, CONSTRAINED_TYPES, bind)) types[owner] = list;
+  }
+
+  const prims = primitives(sds);
+  const missing = new Set<string>();
+  for (const list of Object.values(types)) {
+    for (const [, t] of list) {
+      for (const name of Array.isArray(t) ? t : [t]) {
+        if (!Object.hasOwn(types, name) && !Object.hasOwn(prims, name) && !BUILTIN_TYPES.has(name)) missing.add(name);
+      }
+    }
+  }
+  if (missing.size > 0) throw new Error(`unresolved types: ${[...missing].join(', ')}`);
+
+  const resources = structural
+    .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
+    .map((sd) => sd.type)
+    .sort();
+  const sortedValueSets = Object.fromEntries(Object.entries(valueSets).sort(([a], [b]) => a.localeCompare(b)));
+  return { source: 'hl7.fhir.r4.examples@4.0.1', primitives: prims, resources, types, aliases, valueSets: sortedValueSets };
+}
+
+/** One line per element keeps the file diffable while staying compact. */
+export function serializeRules(rules: RulesFile): string {
+  const lines = (entries: [string, unknown][], indent: string) =>
+    entries.map(([k, v]) => `${indent}${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n');
+  const types = Object.entries(rules.types)
+    .map(([k, list]) => `    ${JSON.stringify(k)}: [\n${list.map((e) => `      ${JSON.stringify(e)}`).join(',\n')}\n    ]`)
+    .join(',\n');
+  return [
+    '{',
+    `  "source": ${JSON.stringify(rules.source)},`,
+    `  "primitives": {\n${lines(Object.entries(rules.primitives), '    ')}\n  },`,
+    `  "resources": ${JSON.stringify(rules.resources)},`,
+    `  "types": {\n${types}\n  },`,
+    `  "aliases": ${JSON.stringify(rules.aliases)},`,
+    `  "valueSets": {\n${lines(Object.entries(rules.valueSets), '    ')}\n  }`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rules = buildRules();
+  writeFileSync(OUT_FILE, serializeRules(rules));
+  const elements = Object.values(rules.types).reduce((n, l) => n + l.length, 0);
+  console.log(
+    `rules.json: ${Object.keys(rules.primitives).length} primitives, ${rules.resources.length} resources, ` +
+      `${Object.keys(rules.types).length} types/backbones, ${elements} elements, ${Object.keys(rules.valueSets).length} value sets`,
+  );
+}
