@@ -14,7 +14,7 @@ import { requestLog } from './http/request-log.js';
  * same FHIR route table serves the three bases; only the scope middleware differs.
  */
 export function createApp(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.use('*', requestLog(deps.log));
   app.use('*', adminFlag(deps.config.adminToken));
   app.use('*', bodyLimit({

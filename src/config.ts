@@ -17,6 +17,8 @@ export interface Config {
   maxCount: number;
   logLevel: string;
   migrateOnStart: boolean;
+  /** Most resources one conditional delete may remove; more matches → 412. */
+  conditionalDeleteMax: number;
 }
 
 export const DEFAULT_SHARED_TYPES = [
@@ -59,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount: int(env, 'MAX_COUNT', 1000),
     logLevel: env.LOG_LEVEL || 'info',
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
+    conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
   };
 }

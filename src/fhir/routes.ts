@@ -6,7 +6,7 @@ import { instanceHistory, systemHistory, typeHistory } from './handlers/history.
 import { metadata } from './handlers/metadata.js';
 import { read, vread } from './handlers/read.js';
 import { compartmentSearch, search, systemSearch } from './handlers/search.js';
-import { create, remove, update } from './handlers/write.js';
+import { conditionalDelete, conditionalUpdate, create, remove, update } from './handlers/write.js';
 
 type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
 
@@ -19,6 +19,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler:
   ['GET', '/:type', search],
   ['POST', '/:type/_search', search],
   ['POST', '/:type', create],
+  ['PUT', '/:type', conditionalUpdate],
+  ['DELETE', '/:type', conditionalDelete],
   ['GET', '/:type/_history', typeHistory],
   ['GET', '/:type/:id', read],
   ['PUT', '/:type/:id', update],
@@ -29,7 +31,7 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler:
 ];
 
 export function fhirRoutes(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   for (const [method, path, handler] of ROUTES) app.on(method, [path], handler(deps));
   app.all('*', (c) => {
     const path = new URL(c.req.url).pathname;

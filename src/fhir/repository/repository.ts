@@ -102,6 +102,15 @@ export class Repository {
     return runSearch(this.tx, searchScope(this.scope.tenantId, (t) => this.isShareable(t)), req);
   }
 
+  /**
+   * Serializes conditional operations on the same criteria within the tenant (transaction-level
+   * advisory lock), so two concurrent conditional creates cannot both find nothing and both create.
+   */
+  async lockCriteria(type: string, criteria: string): Promise<void> {
+    const key = `${this.scope.tenantId ?? ''}|${type}?${criteria}`;
+    await run(this.tx, sql`select pg_advisory_xact_lock(hashtextextended(${key}, 1))`);
+  }
+
   /** Creates or updates (PUT semantics); see write.ts for the rules. */
   write(type: string, id: string, resource: JsonObject, options: WriteOptions) {
     return writeVersion(this.tx, this, type, id, resource, options);

@@ -46,6 +46,12 @@ const FHIR_TYPE_EXT = 'http://hl7.org/fhir/StructureDefinition/structuredefiniti
 const REGEX_EXT = 'http://hl7.org/fhir/StructureDefinition/regex';
 const SD_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
 
+/** The rules of one owner, and the type its leading elements may be inherited from. */
+export interface OwnerRules {
+  base: string | undefined;
+  rules: ElementRule[];
+}
+
 /** Binding callback: returns the value-set key to enforce, or undefined. */
 export type BindingResolver = (valueSet: string) => string | undefined;
 
@@ -74,13 +80,14 @@ export function elementRules(
   rootName: string,
   constrained: ReadonlySet<string>,
   binding: BindingResolver,
-): Map<string, ElementRule[]> {
+): Map<string, OwnerRules> {
   const elements = sd.snapshot?.element ?? [];
   const root = elements[0]?.path ?? sd.type;
   const rename = (path: string) => rootName + path.slice(root.length);
   const paths = new Set(elements.map((e) => e.path));
   const hasChildren = (path: string) => elements.some((e) => e.path.startsWith(`${path}.`));
-  const out = new Map<string, ElementRule[]>([[rootName, []]]);
+  const sdBase = sd.baseDefinition?.startsWith(SD_PREFIX) ? sd.baseDefinition.slice(SD_PREFIX.length) : undefined;
+  const out = new Map<string, OwnerRules>([[rootName, { base: sdBase, rules: [] }]]);
   const removed: string[] = [];
 
   for (const e of elements.slice(1)) {
@@ -106,11 +113,14 @@ export function elementRules(
     const rule: ElementRule = [name, name.endsWith('[x]') ? types : types[0]!, e.min ?? 0, max];
     const vs = e.binding?.strength === 'required' && e.binding.valueSet ? binding(e.binding.valueSet) : undefined;
     if (vs && types.some((t) => t === 'code' || t === 'Coding' || t === 'CodeableConcept')) rule.push(vs);
-    let list = out.get(owner);
-    if (!list) out.set(owner, (list = []));
-    list.push(rule);
-    // Inline backbones own an (initially empty) entry even before their children are seen.
-    if (types[0] === rename(e.path) && !out.has(types[0])) out.set(types[0], []);
+    let entry = out.get(owner);
+    if (!entry) out.set(owner, (entry = { base: undefined, rules: [] }));
+    entry.rules.push(rule);
+    // Inline backbones own an entry even before their children are seen; their base is the
+    // declared type (BackboneElement, or Element inside datatypes such as Timing.repeat).
+    if (!e.contentReference && types[0] === rename(e.path) && !out.has(types[0])) {
+      out.set(types[0], { base: e.type?.[0]?.code, rules: [] });
+    }
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elementRules, primitiveRule } from './build-elements.js';
-import type { RawStructureDefinition } from './build-elements.js';
+import type { OwnerRules, RawStructureDefinition } from './build-elements.js';
 import { ValueSetExpander, stripVersion } from './build-value-sets.js';
 import type { RawCodeSystem, RawValueSet } from './build-value-sets.js';
 import type { PrimitiveRule, RulesFile } from './rules-types.js';
@@ -32,6 +32,30 @@ function readAll<T>(dir: string, prefix: string): T[] {
     .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
+}
+
+/**
+ * Snapshots repeat every inherited element (id, meta, extension, ...) in each of the ~660
+ * types; storing them once under the base type roughly halves the file. Only an exact prefix
+ * is factored out, so any inherited element a definition narrows stays explicit.
+ */
+function factorInherited(owners: ReadonlyMap<string, OwnerRules>): Pick<RulesFile, 'types' | 'bases'> {
+  const types: RulesFile['types'] = {};
+  const bases: RulesFile['bases'] = {};
+  for (const [owner, { base, rules }] of owners) {
+    const inherited = base === undefined ? undefined : owners.get(base)?.rules;
+    const isPrefix =
+      inherited !== undefined &&
+      inherited.length <= rules.length &&
+      inherited.every((r, i) => JSON.stringify(r) === JSON.stringify(rules[i]));
+    if (isPrefix && base !== undefined) {
+      bases[owner] = base;
+      types[owner] = rules.slice(inherited.length);
+    } else {
+      types[owner] = rules;
+    }
+  }
+  return { types, bases };
 }
 
 function primitives(sds: readonly RawStructureDefinition[]): Record<string, PrimitiveRule> {
@@ -69,17 +93,18 @@ export function buildRules(dir = packageDir()): RulesFile {
       (sd.kind === 'resource' || sd.kind === 'complex-type') &&
       (sd.derivation === 'specialization' || sd.derivation === undefined || CONSTRAINED_TYPES.has(sd.id)),
   );
-  const types: RulesFile['types'] = {};
+  const owners = new Map<string, OwnerRules>();
   const aliases: RulesFile['aliases'] = {};
   for (const sd of structural.sort((a, b) => a.id.localeCompare(b.id))) {
     const rootName = sd.derivation === 'constraint' ? sd.id : sd.type;
     if (rootName !== sd.type) aliases[rootName] = sd.type;
-    for (const [owner, list] of elementRules(sd, rootName, CONSTRAINED_TYPES, bind)) types[owner] = list;
+    for (const [owner, entry] of elementRules(sd, rootName, CONSTRAINED_TYPES, bind)) owners.set(owner, entry);
   }
+  const { types, bases } = factorInherited(owners);
 
   const prims = primitives(sds);
   const missing = new Set<string>();
-  for (const list of Object.values(types)) {
+  for (const { rules: list } of owners.values()) {
     for (const [, t] of list) {
       for (const name of Array.isArray(t) ? t : [t]) {
         if (!Object.hasOwn(types, name) && !Object.hasOwn(prims, name) && !BUILTIN_TYPES.has(name)) missing.add(name);
@@ -93,7 +118,7 @@ export function buildRules(dir = packageDir()): RulesFile {
     .map((sd) => sd.type)
     .sort();
   const sortedValueSets = Object.fromEntries(Object.entries(valueSets).sort(([a], [b]) => a.localeCompare(b)));
-  return { source: 'hl7.fhir.r4.examples@4.0.1', primitives: prims, resources, types, aliases, valueSets: sortedValueSets };
+  return { source: 'hl7.fhir.r4.examples@4.0.1', primitives: prims, resources, types, bases, aliases, valueSets: sortedValueSets };
 }
 
 /** One line per element keeps the file diffable while staying compact. */
@@ -109,6 +134,7 @@ export function serializeRules(rules: RulesFile): string {
     `  "primitives": {\n${lines(Object.entries(rules.primitives), '    ')}\n  },`,
     `  "resources": ${JSON.stringify(rules.resources)},`,
     `  "types": {\n${types}\n  },`,
+    `  "bases": ${JSON.stringify(rules.bases)},`,
     `  "aliases": ${JSON.stringify(rules.aliases)},`,
     `  "valueSets": {\n${lines(Object.entries(rules.valueSets), '    ')}\n  }`,
     '}',

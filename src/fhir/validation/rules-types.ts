@@ -41,6 +41,11 @@ export interface RulesFile {
   resources: string[];
   /** Complex types, resources and inline backbone elements, by name or path. */
   types: Record<string, ElementRule[]>;
+  /**
+   * Owner -> base type whose elements come first (DomainResource, BackboneElement, Element,
+   * Quantity, ...). The full element list of an owner is its base's full list plus its own.
+   */
+  bases: Record<string, string>;
   /** Constrained types whose JSON choice suffix is their base type (SimpleQuantity -> Quantity). */
   aliases: Record<string, string>;
   /** Enforced required value sets: canonical URL -> code system URL -> codes. */
