@@ -284,3 +284,19 @@ describe('conditional operations', () => {
     expect((await s.fhir(T, '/Patient?identifier=http://del|', { method: 'DELETE' })).status).toBe(404);
   });
 });
+
+describe('CapabilityStatement', () => {
+  it('lists every supported search parameter of a type, with type and documentation', async () => {
+    const cs = await (await s.fhir(T, '/metadata')).json();
+    const obs = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Observation');
+    const byName = new Map(obs.searchParam.map((p: { name: string; type: string; documentation: string }) => [p.name, p]));
+    for (const name of ['code', 'subject', 'patient', 'date', 'value-quantity', 'code-value-quantity', '_id', '_lastUpdated', '_tag']) {
+      expect(byName.has(name), name).toBe(true);
+    }
+    expect((byName.get('code-value-quantity') as { type: string }).type).toBe('composite');
+    expect((byName.get('code') as { documentation: string }).documentation.length).toBeGreaterThan(5);
+    expect(byName.has('_text')).toBe(false);
+    expect(obs.searchInclude).toContain('Observation:subject');
+    expect(cs.rest[0].extension[0].valueString).toContain('_text');
+  });
+});
