@@ -59,7 +59,7 @@ const SPECS: IndexSpec[] = [
   {
     name: 'search_number',
     columns: { value: doublePrecision('value').notNull(), low: doublePrecision('low').notNull(), high: doublePrecision('high').notNull() },
-    lookups: [{ suffix: 'value', columns: ['low', 'high'] }],
+    lookups: [{ suffix: 'value', columns: ['value'] }],
   },
   {
     name: 'search_quantity',
@@ -67,7 +67,7 @@ const SPECS: IndexSpec[] = [
       value: doublePrecision('value'), low: doublePrecision('low'), high: doublePrecision('high'),
       system: text('system'), unit: text('unit'),
     },
-    lookups: [{ suffix: 'value', columns: ['low', 'high'] }],
+    lookups: [{ suffix: 'value', columns: ['value'] }],
   },
   {
     name: 'search_uri',

@@ -85,9 +85,11 @@ export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
     }
     if (rowCode.length === 0) continue;
     const names = COLUMNS[kind].map(([name]) => name).join(', ');
-    // jsonb goes in as text[] and is cast per element: postgres.js would JSON-encode a jsonb[] again.
-    const arrays = COLUMNS[kind].map(([, cast], i) => sql`${values[i]}::${raw(cast === 'jsonb' ? 'text' : cast)}[]`);
-    const selected = COLUMNS[kind].map(([name, cast]) => raw(cast === 'jsonb' ? `u.${name}::jsonb` : `u.${name}`));
+    // jsonb and timestamptz go in as text[] and are cast per element: postgres.js would JSON-encode
+    // a jsonb[] again, and sends timestamps through Date, which cannot hold 'infinity'.
+    const viaText = (cast: string) => cast === 'jsonb' || cast === 'timestamptz';
+    const arrays = COLUMNS[kind].map(([, cast], i) => sql`${values[i]}::${raw(viaText(cast) ? 'text' : cast)}[]`);
+    const selected = COLUMNS[kind].map(([name, cast]) => raw(viaText(cast) ? `u.${name}::${cast}` : `u.${name}`));
     ctes.push(sql`${raw(`i_${kind}`)} as (insert into ${tableOf(own, kind)} (${own.keyColumn}resource_type, id, code, ${raw(names)})
       select ${own.keyValue}u.resource_type, u.id, u.code, ${join(selected, ', ')}
       from unnest(${rowType}::text[], ${rowId}::text[], ${rowCode}::text[], ${join(arrays, ', ')})

@@ -86,7 +86,7 @@ export class Repository {
     const where: Fragment[] = [];
     if (q.type !== undefined) where.push(sql`resource_type = ${q.type}`);
     if (q.id !== undefined) where.push(sql`id = ${q.id}`);
-    if (q.since !== undefined) where.push(sql`last_updated >= ${q.since}::timestamptz`);
+    if (q.since !== undefined) where.push(sql`last_updated >= ${q.since}::text::timestamptz`);
     const rows = await run<VersionRow>(
       this.tx,
       sql`select ${VERSION_COLUMNS} from ${ts.history}

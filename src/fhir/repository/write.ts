@@ -68,9 +68,9 @@ async function insertVersion(tx: Tx, own: TableSet, v: StoredVersion): Promise<v
     tx,
     sql`with h as (
           insert into ${own.history} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
-          values (${own.keyValue}${v.resourceType}, ${v.id}, ${v.versionId}, ${v.lastUpdated}::timestamptz, ${v.deleted}, ${v.body}::text::jsonb))
+          values (${own.keyValue}${v.resourceType}, ${v.id}, ${v.versionId}, ${v.lastUpdated}::text::timestamptz, ${v.deleted}, ${v.body}::text::jsonb))
         insert into ${own.current} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
-        values (${own.keyValue}${v.resourceType}, ${v.id}, ${v.versionId}, ${v.lastUpdated}::timestamptz, ${v.deleted}, ${v.body}::text::jsonb)
+        values (${own.keyValue}${v.resourceType}, ${v.id}, ${v.versionId}, ${v.lastUpdated}::text::timestamptz, ${v.deleted}, ${v.body}::text::jsonb)
         on conflict (${own.pk}) do update
           set version_id = excluded.version_id, last_updated = excluded.last_updated,
               deleted = excluded.deleted, resource = excluded.resource`,

@@ -13,7 +13,7 @@ import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } fr
 const MAX = '\u{10FFFF}';
 
 const col = (expr: string) => raw(expr);
-const ts = (v: string) => sql`${v}::timestamptz`;
+const ts = (v: string) => sql`${v}::text::timestamptz`;
 const f8 = (v: number) => sql`${v}::float8`;
 const or = (parts: Fragment[]) => sql`(${join(parts, ' or ')})`;
 
@@ -52,7 +52,8 @@ export function referenceCondition(alias: string, m: ReferenceMatch): Fragment {
 export function dateCondition(c: { low: Fragment; high: Fragment }, q: DateQuery): Fragment {
   const L = ts(q.low);
   const H = ts(q.high);
-  const within = sql`(${c.low} >= ${L} and ${c.high} <= ${H})`;
+  // low <= H is implied by high <= H; said explicitly, it bounds the range scan of the low index.
+  const within = sql`(${c.low} >= ${L} and ${c.low} <= ${H} and ${c.high} <= ${H})`;
   switch (q.prefix) {
     case 'eq': return within;
     case 'ne': return sql`not ${within}`;
