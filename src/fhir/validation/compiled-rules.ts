@@ -53,6 +53,7 @@ export interface TypeRules {
   readonly name: string;
   readonly isResource: boolean;
   readonly fields: ReadonlyMap<string, FieldRule>;
+  readonly elements: readonly ElementInfo[];
   readonly required: readonly ElementInfo[];
 }
 
@@ -77,12 +78,13 @@ const compiled = new Map<string, TypeRules>();
 /** The server stores ids in URLs and keys: Resource.id is `string` in the R4 snapshot, but `id` by the spec text. */
 const RESOURCE_ID = primitives.get('id');
 
-export function isResourceType(name: string): boolean {
-  return resourceNames.has(name);
+/** Every complex type, resource and backbone path with rules. */
+export function ruleTypeNames(): readonly string[] {
+  return [...typeNames];
 }
 
-export function primitive(name: string): CompiledPrimitive | undefined {
-  return primitives.get(name);
+export function isResourceType(name: string): boolean {
+  return resourceNames.has(name);
 }
 
 function valueSet(url: string): CompiledValueSet {
@@ -108,7 +110,7 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 function compile(name: string): TypeRules {
   const isResource = resourceNames.has(name);
   const fields = new Map<string, FieldRule>();
-  const required: ElementInfo[] = [];
+  const elements: ElementInfo[] = [];
   for (const [elName, type, min, max, vsUrl] of elementRulesOf(name)) {
     const choice = Array.isArray(type);
     const stem = choice ? elName.slice(0, -3) : elName;
@@ -134,9 +136,9 @@ function compile(name: string): TypeRules {
         keys.push(`_${valueKey}`);
       }
     }
-    if (min > 0) required.push(element);
+    elements.push(element);
   }
-  return { name, isResource, fields, required };
+  return { name, isResource, fields, elements, required: elements.filter((e) => e.min > 0) };
 }
 
 /** Rules of a complex type, resource or backbone path; undefined for unknown names. */

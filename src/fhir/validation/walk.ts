@@ -49,9 +49,7 @@ function walkObject(obj: JsonObject, rules: TypeRules, path: string, out: IssueC
     if (value === undefined) continue;
     const field = rules.fields.get(key);
     if (!field) {
-      if (!(key === 'resourceType' && rules.isResource)) {
-        out.add('structure', `Unknown element ${quote(key)} in ${rules.name}`, `${path}.${key}`);
-      }
+      if (!(key === 'resourceType' && rules.isResource)) out.add('structure', unknownElement(key, rules), `${path}.${shorten(key)}`);
       continue;
     }
     if (field.element.choice) {
@@ -74,6 +72,17 @@ function walkObject(obj: JsonObject, rules: TypeRules, path: string, out: IssueC
   }
 }
 
+/** Keys come from the client; an absurdly long one must not blow up the expression. */
+const shorten = (key: string) => (key.length > 64 ? `${key.slice(0, 63)}…` : key);
+
+function unknownElement(key: string, rules: TypeRules): string {
+  const choice = rules.elements.find((e) => e.choice && key.startsWith(e.name.slice(0, -3)) && /^[A-Z]/.test(key.slice(e.name.length - 3)));
+  if (!choice) return `Unknown element ${quote(key)} in ${rules.name}`;
+  const allowed = choice.keys.filter((k) => !k.startsWith('_'));
+  const hint = allowed.length <= 12 ? `: use one of ${allowed.join(', ')}` : '';
+  return `${quote(key)} is not an allowed type for ${rules.name}.${choice.name}${hint}`;
+}
+
 function walkElement(obj: JsonObject, key: string, field: FieldRule, path: string, out: IssueCollector, depth: number): void {
   const el = field.element;
   const value = obj[key];
@@ -91,7 +100,8 @@ function walkElement(obj: JsonObject, key: string, field: FieldRule, path: strin
   if (value.length === 0) out.add('structure', 'Empty arrays are not allowed', here);
   if (value.length > el.max) out.add('structure', `${key} allows at most ${el.max} items, found ${value.length}`, here);
   if (value.length > 0 && value.length < el.min) out.add('required', `${key} needs at least ${el.min} items`, here);
-  const ext = field.primitive ? obj[`_${key}`] : undefined;
+  const extKey = `_${key}`;
+  const ext = field.primitive && Object.hasOwn(obj, extKey) ? obj[extKey] : undefined;
   for (let i = 0; i < value.length && !out.stopped; i++) {
     const item: unknown = value[i];
     if (present(item)) walkItem(item, field, `${here}[${i}]`, out, depth);
