@@ -4,6 +4,7 @@ import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import { isJsonObject, type JsonObject } from '../fhir/json.js';
 import { requireAdmin } from '../http/admin-auth.js';
+import { reindexTenant } from '../fhir/repository/reindex.js';
 import { createTenant, getTenant, listTenants, purgeTenant, updateTenant, type Tenant } from './tenants.js';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -75,6 +76,14 @@ export function adminRoutes(deps: Deps): Hono<AppEnv> {
     }
     const change = { name: name(body.name, false), status: status as Tenant['status'] | undefined, config: config(body.config) };
     return c.json(found(await admin((tx) => updateTenant(tx, id, change)), id));
+  });
+
+  // Rebuilds the tenant's search indexes from its stored resources (R4 definitions changed, etc.).
+  app.post('/tenants/:id/:operation', async (c) => {
+    if (c.req.param('operation') !== '$reindex') throw FhirError.notFound(`Unknown tenant operation`);
+    const id = tenantId(c.req.param('id'));
+    found(await admin((tx) => getTenant(tx, id)), id);
+    return c.json({ id, reindexed: await reindexTenant(deps.db, id) });
   });
 
   app.delete('/tenants/:id', async (c) => {

@@ -25,7 +25,7 @@ export function withRepository<T>(
   const sharedTypes = deps.config.sharedResourceTypes;
   if (scope.kind === 'tenant') {
     return withTenant(deps.db, scope.tenantId, (tx, tenant) =>
-      fn(new Repository(tx, { tenantId: tenant.id, sharedTypes }), { tenant }),
+      fn(new Repository(tx, { tenantId: tenant.id, sharedTypes, checkReferences: tenant.config.referentialIntegrity !== false }), { tenant }),
     );
   }
   if (access === 'write' && !c.var.isAdmin) {

@@ -10,6 +10,11 @@ export interface RepositoryScope {
   /** Null for the shared set. */
   tenantId: string | null;
   sharedTypes: ReadonlySet<string>;
+  /**
+   * Whether references must resolve on write (default). A tenant may switch it off for bulk
+   * loads of data whose targets arrive later; RLS still keeps every lookup inside the tenant.
+   */
+  checkReferences?: boolean;
 }
 
 export interface HistoryQuery {

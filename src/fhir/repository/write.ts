@@ -23,7 +23,7 @@ export interface WriteResult {
 
 interface Scoped {
   readonly own: TableSet;
-  readonly scope: { sharedTypes: ReadonlySet<string> };
+  readonly scope: { sharedTypes: ReadonlySet<string>; checkReferences?: boolean };
   isShareable(type: string): boolean;
 }
 
@@ -90,8 +90,8 @@ export async function writeVersion(
   checkIfMatch(options.ifMatch, current, `${type}/${id}`);
   if (current === undefined && !options.freshId) await assertIdFree(tx, repo, type, id);
 
-  const shareable = [...repo.scope.sharedTypes];
-  await checkReferences(tx, repo.own, shareable, collectReferences(input).filter((r) => !(r.type === type && r.id === id)));
+  const refs = collectReferences(input).filter((r) => !(r.type === type && r.id === id));
+  if (repo.scope.checkReferences !== false) await checkReferences(tx, repo.own, [...repo.scope.sharedTypes], refs);
 
   const versionId = (current?.version_id ?? 0) + 1;
   const lastUpdated = new Date().toISOString();
