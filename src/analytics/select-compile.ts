@@ -1,0 +1,130 @@
+import { columnValue, sqlTypeOf, type SqlType } from './column-types.js';
+import { invalidView } from './errors.js';
+import { compileFhirPath, type Scope } from './fhirpath-compile.js';
+import { asArray, EMPTY_ARRAY, type Aliases } from './sql-expr.js';
+import { quoteIdent } from './sql-text.js';
+import type { ConstantDef } from './view-constants.js';
+import type { ColumnDef, SelectDef } from './view-definition.js';
+
+/*
+ * The select tree of a ViewDefinition as nested LATERAL subqueries. Each select node becomes a
+ * SELECT over its focus (the resource, or an item of its parent's forEach) that returns the node's
+ * rows: its own columns, crossed with each nested select, crossed with the union of its unionAll
+ * branches (the spec's column order: column, select, unionAll).
+ *   forEach        -> jsonb_array_elements(<collection>) with ordinality, one row per item;
+ *   forEachOrNull  -> the same, but an empty collection gives one row evaluated on an empty node;
+ *   repeat         -> a recursive CTE over the paths, depth first, so %rowIndex follows
+ *                     document order.
+ */
+
+export interface OutColumn {
+  name: string;
+  sqlType: SqlType;
+  def: ColumnDef;
+}
+
+export interface Relation {
+  sql: string;
+  columns: OutColumn[];
+}
+
+export interface SelectContext {
+  resource: string;
+  constants: ReadonlyMap<string, ConstantDef>;
+  aliases: Aliases;
+}
+
+/** Nesting deeper than this in `repeat` stops (guards against paths like `$this`). */
+const MAX_REPEAT_DEPTH = 64;
+
+function scopeOf(ctx: SelectContext, focus: string, rowIndex: string, at: string): Scope {
+  return { focus, rowIndex, resource: ctx.resource, constants: ctx.constants, aliases: ctx.aliases, at };
+}
+
+export function compileSelect(sel: SelectDef, focus: string, rowIndex: string, ctx: SelectContext): Relation {
+  if (sel.forEach !== undefined) return forEach(sel, sel.forEach, focus, rowIndex, ctx, false);
+  if (sel.forEachOrNull !== undefined) return forEach(sel, sel.forEachOrNull, focus, rowIndex, ctx, true);
+  if (sel.repeat !== undefined) return repeat(sel, sel.repeat, focus, rowIndex, ctx);
+  return body(sel, focus, rowIndex, [], ctx);
+}
+
+function checkUnique(columns: OutColumn[], at: string): void {
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) throw invalidView(`column name "${c.name}" is used more than once`, at);
+    seen.add(c.name);
+  }
+}
+
+function checkUnion(branches: Relation[], at: string): void {
+  const [first, ...rest] = branches as [Relation, ...Relation[]];
+  const shape = (r: Relation) => r.columns.map((c) => `${c.name}:${c.sqlType}`).join(',');
+  rest.forEach((b, i) => {
+    if (shape(b) !== shape(first)) {
+      throw invalidView(`unionAll branch ${i + 1} has columns (${shape(b)}), branch 0 has (${shape(first)}): names, order and types must match`, `${at}.unionAll`);
+    }
+  });
+}
+
+function body(sel: SelectDef, focus: string, rowIndex: string, from: string[], ctx: SelectContext): Relation {
+  const list: string[] = [];
+  const columns: OutColumn[] = [];
+  const items = [...from];
+  for (const col of sel.column) {
+    const scope = scopeOf(ctx, focus, rowIndex, `${col.at}.path`);
+    const sqlType = sqlTypeOf(col);
+    list.push(`${columnValue(compileFhirPath(col.path, scope), col, scope)} as ${quoteIdent(col.name)}`);
+    columns.push({ name: col.name, sqlType, def: col });
+  }
+  const addRelation = (rel: Relation, prefix: string, sql: string) => {
+    const alias = ctx.aliases.next(prefix);
+    items.push(`lateral (${sql}) as ${alias}`);
+    for (const c of rel.columns) list.push(`${alias}.${quoteIdent(c.name)}`);
+    columns.push(...rel.columns);
+  };
+  for (const child of sel.select) {
+    const rel = compileSelect(child, focus, rowIndex, ctx);
+    addRelation(rel, 'c', rel.sql);
+  }
+  if (sel.unionAll.length > 0) {
+    const branches = sel.unionAll.map((b) => compileSelect(b, focus, rowIndex, ctx));
+    checkUnion(branches, sel.at);
+    addRelation(branches[0] as Relation, 'u', branches.map((b) => `(${b.sql})`).join(' union all '));
+  }
+  checkUnique(columns, sel.at);
+  const fromSql = items.length > 0 ? ` from ${items.join(' cross join ')}` : '';
+  return { sql: `select ${list.join(', ')}${fromSql}`, columns };
+}
+
+function forEach(sel: SelectDef, path: string, focus: string, rowIndex: string, ctx: SelectContext, orNull: boolean): Relation {
+  const at = `${sel.at}.${orNull ? 'forEachOrNull' : 'forEach'}`;
+  let collection = asArray(compileFhirPath(path, scopeOf(ctx, focus, rowIndex, at)));
+  // forEachOrNull on an empty collection: one row from an empty node (JSON null, seen as SQL NULL
+  // by the columns), at %rowIndex 0, as the spec's reference implementation does.
+  if (orNull) collection = `coalesce(nullif(${collection}, ${EMPTY_ARRAY}), '[null]'::jsonb)`;
+  const it = ctx.aliases.next('it');
+  const item = `jsonb_array_elements(${collection}) with ordinality as ${it}(n, o)`;
+  const node = orNull ? `nullif(${it}.n, 'null'::jsonb)` : `${it}.n`;
+  return body(sel, node, `(${it}.o - 1)::integer`, [item], ctx);
+}
+
+function repeat(sel: SelectDef, paths: string[], focus: string, rowIndex: string, ctx: SelectContext): Relation {
+  const rr = ctx.aliases.next('rr');
+  // The children of one node: every path's items, tagged (path number, position) for ordering.
+  const step = (from: string) =>
+    paths.map((p, i) => {
+      const e = ctx.aliases.next('re');
+      const items = asArray(compileFhirPath(p, scopeOf(ctx, from, rowIndex, `${sel.at}.repeat[${i}]`)));
+      return `(select ${e}.n, ${i + 1}::bigint as p, ${e}.o from jsonb_array_elements(${items}) with ordinality as ${e}(n, o))`;
+    }).join(' union all ');
+  const root = ctx.aliases.next('rs');
+  const child = ctx.aliases.next('rc');
+  const it = ctx.aliases.next('it');
+  const cte =
+    `with recursive ${rr}(n, k) as (` +
+    `select ${root}.n, array[${root}.p, ${root}.o] from (${step(focus)}) as ${root} ` +
+    `union all select ${child}.n, ${rr}.k || array[${child}.p, ${child}.o] from ${rr} ` +
+    `cross join lateral (${step(`${rr}.n`)}) as ${child} where cardinality(${rr}.k) < ${2 * MAX_REPEAT_DEPTH}) ` +
+    `select ${rr}.n, (row_number() over (order by ${rr}.k) - 1)::integer as i from ${rr}`;
+  return body(sel, `${it}.n`, `${it}.i`, [`lateral (${cte}) as ${it}`], ctx);
+}
