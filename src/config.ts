@@ -19,6 +19,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** Most resources one conditional delete may remove; more matches → 412. */
   conditionalDeleteMax: number;
+  /** Most entries of a transaction or batch Bundle; more → 413 (a tenant may set a lower one). */
+  maxBundleEntries: number;
 }
 
 export const DEFAULT_SHARED_TYPES = [
@@ -62,5 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
+    maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
   };
 }

@@ -25,7 +25,12 @@ export function withRepository<T>(
   const sharedTypes = deps.config.sharedResourceTypes;
   if (scope.kind === 'tenant') {
     return withTenant(deps.db, scope.tenantId, (tx, tenant) =>
-      fn(new Repository(tx, { tenantId: tenant.id, sharedTypes, checkReferences: tenant.config.referentialIntegrity !== false }), { tenant }),
+      fn(new Repository(tx, {
+        tenantId: tenant.id,
+        sharedTypes,
+        checkReferences: tenant.config.referentialIntegrity !== false,
+        validate: tenant.config.validation !== false,
+      }), { tenant }),
     );
   }
   if (access === 'write' && !c.var.isAdmin) {

@@ -28,16 +28,20 @@ export class FhirError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    options: { expression?: string[]; headers?: Record<string, string> } = {},
+    options: { expression?: string[]; headers?: Record<string, string>; issues?: OutcomeIssue[] } = {},
   ) {
     super(message);
     this.expression = options.expression;
     this.headers = options.headers ?? {};
+    this.issues = options.issues;
   }
 
   readonly expression: string[] | undefined;
+  /** Several issues (validation), rendered instead of the single one made from the message. */
+  readonly issues: OutcomeIssue[] | undefined;
 
   toOutcome(): OperationOutcome {
+    if (this.issues?.length) return outcome(this.issues);
     const issue: OutcomeIssue = { severity: 'error', code: this.code, diagnostics: this.message };
     if (this.expression) issue.expression = this.expression;
     return outcome([issue]);

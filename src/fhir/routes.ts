@@ -3,7 +3,10 @@ import type { AppEnv, Deps } from '../env.js';
 import type { FhirContext } from './context.js';
 import { FhirError } from './errors.js';
 import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
+import { bundle } from './handlers/bundle.js';
 import { metadata } from './handlers/metadata.js';
+import { typeOperation } from './handlers/operations.js';
+import { conditionalPatch, patch } from './handlers/patch.js';
 import { read, vread } from './handlers/read.js';
 import { compartmentSearch, search, systemSearch } from './handlers/search.js';
 import { conditionalDelete, conditionalUpdate, create, remove, update } from './handlers/write.js';
@@ -11,20 +14,24 @@ import { conditionalDelete, conditionalUpdate, create, remove, update } from './
 type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
 
 /** The FHIR REST interactions (R4 §3.1.0), as a table. The same table serves every base. */
-const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler][] = [
+const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string, handler: Handler][] = [
   ['GET', '/metadata', metadata],
   ['GET', '/_history', systemHistory],
   ['GET', '/', systemSearch],
+  ['POST', '/', bundle],
   ['POST', '/_search', systemSearch],
   ['GET', '/:type', search],
   ['POST', '/:type/_search', search],
   ['POST', '/:type', create],
+  ['POST', '/:type/:operation', typeOperation],
   ['PUT', '/:type', conditionalUpdate],
   ['DELETE', '/:type', conditionalDelete],
+  ['PATCH', '/:type', conditionalPatch],
   ['GET', '/:type/_history', typeHistory],
   ['GET', '/:type/:id', read],
   ['PUT', '/:type/:id', update],
   ['DELETE', '/:type/:id', remove],
+  ['PATCH', '/:type/:id', patch],
   ['GET', '/:type/:id/_history', instanceHistory],
   ['GET', '/:type/:id/_history/:vid', vread],
   ['GET', '/:compartment/:id/:type', compartmentSearch],
@@ -35,7 +42,7 @@ export function fhirRoutes(deps: Deps): Hono<AppEnv> {
   for (const [method, path, handler] of ROUTES) app.on(method, [path], handler(deps));
   app.all('*', (c) => {
     const path = new URL(c.req.url).pathname;
-    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(c.req.method)) {
+    if (!['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].includes(c.req.method)) {
       throw FhirError.notAllowed(`${c.req.method} is not a supported FHIR interaction`);
     }
     throw FhirError.notFound(`No FHIR interaction at ${c.req.method} ${path.slice(0, 200)}`);

@@ -56,7 +56,7 @@ describe('the shared set', () => {
     expect(ok.status).toBe(201);
     const cross = await s.fhir('t1', '/Patient', { json: { resourceType: 'Patient', link: [{ other: { reference: `Patient/${t2Patient.id}` }, type: 'seealso' }] } });
     expect(cross.status).toBe(422);
-    expect((await cross.json()).issue[0].expression).toEqual(['link[0].other.reference']);
+    expect((await cross.json()).issue[0].expression).toEqual(['Patient.link[0].other.reference']);
     const bogus = await s.fhir('t1', '/Patient', { json: { resourceType: 'Patient', managingOrganization: { reference: 'Nonsense/1' } } });
     expect(bogus.status).toBe(422);
     const external = await s.fhir('t1', '/Patient', { json: { resourceType: 'Patient', managingOrganization: { reference: 'https://elsewhere.example/fhir/Organization/1' } } });

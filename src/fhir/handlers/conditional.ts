@@ -1,9 +1,9 @@
 import type { Deps } from '../../env.js';
-import { withRepository, type FhirContext } from '../context.js';
+import type { FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/tables.js';
-import { parseSearch } from '../search/parse.js';
+import { parseSearch, type ParseOptions } from '../search/parse.js';
 
 /**
  * Conditional create, update and delete (R4 §3.1.0.8.1, §3.1.0.4.3, §3.1.0.7.1) find their target
@@ -19,14 +19,13 @@ export function criteriaParams(raw: string, type: string): [string, string][] {
 }
 
 export async function findMatches(
-  c: FhirContext,
-  deps: Deps,
+  options: Omit<ParseOptions, 'strict'>,
   repo: Repository,
   type: string,
   params: [string, string][],
   limit: number,
 ): Promise<StoredVersion[]> {
-  const req = parseSearch([type], params, { ...deps.config, base: c.var.fhirBase, strict: true });
+  const req = parseSearch([type], params, { ...options, strict: true });
   await repo.lockCriteria(type, new URLSearchParams(params).toString());
   const result = await repo.search({ ...req, count: limit + 1, offset: 0, include: [], revinclude: [], total: 'none', summary: undefined, elements: undefined, sort: [] });
   return result.matches;
@@ -36,4 +35,7 @@ export function conditionalQuery(c: FhirContext, type: string): [string, string]
   return criteriaParams(new URL(c.req.url).search, type);
 }
 
-export { withRepository };
+/** Search options of a request: the configured page sizes and the base it came in on. */
+export function searchOptions(c: FhirContext, deps: Deps): Omit<ParseOptions, 'strict'> {
+  return { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount, base: c.var.fhirBase };
+}

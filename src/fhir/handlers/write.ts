@@ -4,7 +4,7 @@ import { withRepository, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, ifMatch, readResource, resourceTypeParam, returnPreference } from '../request.js';
 import { sendJson, sendWritten, versionHeaders } from '../respond.js';
-import { conditionalQuery, criteriaParams, findMatches } from './conditional.js';
+import { conditionalQuery, criteriaParams, findMatches, searchOptions } from './conditional.js';
 
 /** POST [base]/[type]: the server assigns the id (R4 §3.1.0.8); with If-None-Exist, a conditional create. */
 export const create = (deps: Deps) => async (c: FhirContext) => {
@@ -16,7 +16,7 @@ export const create = (deps: Deps) => async (c: FhirContext) => {
   const id = randomUUID();
   const result = await withRepository(c, deps, 'write', async (repo) => {
     if (criteria !== undefined) {
-      const found = await findMatches(c, deps, repo, type, criteria, 1);
+      const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
       if (found.length > 1) throw FhirError.preconditionFailed(`If-None-Exist matches more than one ${type}`);
       if (found[0]) return { existing: found[0], written: undefined };
     }
@@ -61,7 +61,7 @@ export const conditionalUpdate = (deps: Deps) => async (c: FhirContext) => {
   const expected = ifMatch(c);
   const preference = returnPreference(c);
   const { version, created } = await withRepository(c, deps, 'write', async (repo) => {
-    const found = await findMatches(c, deps, repo, type, criteria, 1);
+    const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
     if (found.length > 1) throw FhirError.preconditionFailed(`The criteria match more than one ${type}`);
     const match = found[0];
     if (match && body.id !== undefined && body.id !== match.id) {
@@ -92,7 +92,7 @@ export const conditionalDelete = (deps: Deps) => async (c: FhirContext) => {
   const criteria = conditionalQuery(c, type);
   const max = deps.config.conditionalDeleteMax;
   const deleted = await withRepository(c, deps, 'write', async (repo) => {
-    const found = (await findMatches(c, deps, repo, type, criteria, max)).filter((v) => v.set !== 'shared');
+    const found = (await findMatches(searchOptions(c, deps), repo, type, criteria, max)).filter((v) => v.set !== 'shared');
     if (found.length > max) throw FhirError.preconditionFailed(`The criteria match more than ${max} ${type} resources`);
     for (const v of found) await repo.delete(type, v.id, undefined);
     return found.length;

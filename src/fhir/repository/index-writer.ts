@@ -9,6 +9,8 @@ export interface IndexItem {
   type: string;
   id: string;
   rows: IndexRows | null;
+  /** Just created with a fresh id: it has no rows to delete. */
+  fresh?: boolean;
 }
 
 // _id and _lastUpdated are answered from the resource table itself; no rows needed.
@@ -64,9 +66,10 @@ function tableOf(own: TableSet, kind: keyof IndexRows): Fragment {
  * the deletes never see the new rows; and the whole write is one round trip, however many rows.
  */
 export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
-  const types = items.map((i) => i.type);
-  const ids = items.map((i) => i.id);
-  const ctes: Fragment[] = KINDS.map((kind) =>
+  const old = items.filter((i) => !i.fresh);
+  const types = old.map((i) => i.type);
+  const ids = old.map((i) => i.id);
+  const ctes: Fragment[] = old.length === 0 ? [] : KINDS.map((kind) =>
     sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}(resource_type, id) in
       (select * from unnest(${types}::text[], ${ids}::text[])))`);
   for (const kind of KINDS) {
@@ -95,5 +98,6 @@ export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
       from unnest(${rowType}::text[], ${rowId}::text[], ${rowCode}::text[], ${join(arrays, ', ')})
         as u(resource_type, id, code, ${raw(names)}))`);
   }
+  if (ctes.length === 0) return sql`select 1`;
   return sql`with ${join(ctes, ',\n')} select 1`;
 }

@@ -21,6 +21,7 @@ export interface LocalReference {
  * an R4 type is refused, since it could never resolve.
  */
 export function collectReferences(value: Json | undefined, path = ''): LocalReference[] {
+  // path: the resource's own path (e.g. Patient); element paths are appended with a dot.
   const found: LocalReference[] = [];
   const walk = (v: Json | undefined, at: string): void => {
     if (Array.isArray(v)) {

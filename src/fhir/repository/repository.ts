@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/database.js';
 import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
-import { deleteResource, writeVersion, type WriteOptions } from './write.js';
+import { deleteResource, writeVersions, type WriteItem, type WriteResult } from './write.js';
 import type { JsonObject } from '../json.js';
 import type { SearchRequest } from '../search/request.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
@@ -15,6 +15,8 @@ export interface RepositoryScope {
    * loads of data whose targets arrive later; RLS still keeps every lookup inside the tenant.
    */
   checkReferences?: boolean;
+  /** Structural validation of every written resource (default on; a tenant may skip it for bulk loads). */
+  validate?: boolean;
 }
 
 export interface HistoryQuery {
@@ -70,6 +72,13 @@ export class Repository {
     );
   }
 
+  /** The current version in the scope's own set, row-locked until the transaction ends (read-modify-write). */
+  async readForUpdate(type: string, id: string): Promise<StoredVersion | undefined> {
+    const [row] = await run<VersionRow>(this.tx, sql`select ${VERSION_COLUMNS} from ${this.own.current}
+      where ${this.own.key}resource_type = ${type} and id = ${id} for update`);
+    return row ? toVersion(row, this.own.name) : undefined;
+  }
+
   vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     return this.first(
       (ts) => sql`select ${VERSION_COLUMNS} from ${ts.history}
@@ -117,8 +126,14 @@ export class Repository {
   }
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */
-  write(type: string, id: string, resource: JsonObject, options: WriteOptions) {
-    return writeVersion(this.tx, this, type, id, resource, options);
+  async write(type: string, id: string, input: JsonObject, options: Omit<WriteItem, 'type' | 'id' | 'input'>): Promise<WriteResult> {
+    const [result] = await writeVersions(this.tx, this, [{ type, id, input, ...options }]);
+    return result!;
+  }
+
+  /** Many writes with a constant number of statements (bundles). */
+  writeMany(items: WriteItem[]): Promise<WriteResult[]> {
+    return writeVersions(this.tx, this, items);
   }
 
   delete(type: string, id: string, ifMatch: number | undefined) {

@@ -1,0 +1,34 @@
+import { FhirError } from '../errors.js';
+import type { Repository } from '../repository/repository.js';
+import type { ParsedEntry } from './entries.js';
+import { runTransaction, type BundleContext, type EntryResult } from './transaction.js';
+
+export interface BatchResult extends EntryResult {
+  outcome?: unknown;
+}
+
+/**
+ * A batch (R4 §3.1.0.11.1): every entry on its own, in its own transaction, so one failing entry
+ * changes nothing of the others; each gets its status, or its OperationOutcome.
+ */
+export async function runBatch(
+  open: <T>(fn: (repo: Repository) => Promise<T>) => Promise<T>,
+  entries: ParsedEntry[],
+  ctx: BundleContext,
+): Promise<BatchResult[]> {
+  const results: BatchResult[] = [];
+  for (const entry of entries) {
+    try {
+      const one = await open((repo) => runTransaction(repo, [entry], ctx));
+      results.push(one[entry.index]!);
+    } catch (err) {
+      if (!(err instanceof FhirError)) throw err;
+      results.push({ status: `${err.status} ${statusText(err.status)}`, outcome: err.toOutcome() });
+    }
+  }
+  return results;
+}
+
+function statusText(status: number): string {
+  return ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity' } as Record<number, string>)[status] ?? 'Error';
+}

@@ -1,0 +1,35 @@
+import type { Json, JsonObject } from '../json.js';
+
+/** Conditional references (R4 §3.1.0.11.3): `Type?criteria` in a Reference.reference. */
+export const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]+)\?(.+)$/;
+
+/** Every `reference` string in a resource (contained resources included). */
+export function referenceStrings(value: Json | undefined, out: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const v of value) referenceStrings(v, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'reference' && typeof v === 'string') out.push(v);
+      else referenceStrings(v, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * A copy of the resource with each reference found in `map` replaced by its target `Type/id`
+ * (R4 §3.1.0.11.2: fullUrls of the Bundle, `urn:uuid:` and `urn:oid:` included).
+ */
+export function rewriteReferences(resource: JsonObject, map: ReadonlyMap<string, string>): JsonObject {
+  if (map.size === 0) return resource;
+  const walk = (v: Json | undefined): Json | undefined => {
+    if (Array.isArray(v)) return v.map((x) => walk(x) as Json);
+    if (v === null || typeof v !== 'object') return v;
+    const out: JsonObject = {};
+    for (const [k, child] of Object.entries(v)) {
+      out[k] = k === 'reference' && typeof child === 'string' ? (map.get(child) ?? child) : walk(child);
+    }
+    return out;
+  };
+  return walk(resource) as JsonObject;
+}

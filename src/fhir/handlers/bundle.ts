@@ -1,0 +1,67 @@
+import type { Deps } from '../../env.js';
+import { bundleJson, etag, type EntryParts } from '../bundle.js';
+import { runBatch, type BatchResult } from '../bundle/batch.js';
+import { parseEntries } from '../bundle/entries.js';
+import { runTransaction } from '../bundle/transaction.js';
+import { withRepository, type FhirContext } from '../context.js';
+import { FhirError } from '../errors.js';
+import { isJsonObject } from '../json.js';
+import { returnPreference } from '../request.js';
+import { sendJson } from '../respond.js';
+import { searchOptions } from './conditional.js';
+
+async function readBundle(c: FhirContext) {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw FhirError.badRequest('The body is not valid JSON');
+  }
+  if (!isJsonObject(body) || body.resourceType !== 'Bundle') throw FhirError.badRequest('POST to the base takes a Bundle');
+  if (body.type !== 'transaction' && body.type !== 'batch') throw FhirError.badRequest('Bundle.type must be transaction or batch');
+  return body;
+}
+
+function limitOf(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? Math.min(value, fallback) : fallback;
+}
+
+/** POST [base] with a transaction or batch Bundle (R4 §3.1.0.11). */
+export const bundle = (deps: Deps) => async (c: FhirContext) => {
+  const body = await readBundle(c);
+  const entries = parseEntries(body, c.var.fhirBase);
+  const max = deps.config.maxBundleEntries;
+  if (entries.length > max) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; at most ${max} are accepted`);
+  const ctx = { search: searchOptions(c, deps), conditionalDeleteMax: deps.config.conditionalDeleteMax };
+  const access = entries.every((e) => e.action.method === 'GET') ? 'read' : 'write';
+  const tenantLimit = (tenant: { config: Record<string, unknown> } | null) => {
+    const limit = limitOf(tenant?.config.maxBundleEntries, max);
+    if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);
+  };
+  const results: BatchResult[] = body.type === 'transaction'
+    ? await withRepository(c, deps, access, (repo, info) => {
+      tenantLimit(info.tenant);
+      return runTransaction(repo, entries, ctx);
+    })
+    : await runBatch((fn) => withRepository(c, deps, access, (repo, info) => {
+      tenantLimit(info.tenant);
+      return fn(repo);
+    }), entries, ctx);
+  const minimal = returnPreference(c) === 'minimal';
+  const out: EntryParts[] = results.map((r) => {
+    const v = r.version;
+    const response: EntryParts['response'] = { status: r.status };
+    if (v && !v.deleted) {
+      response.location = `${v.resourceType}/${v.id}/_history/${v.versionId}`;
+      response.etag = etag(v.versionId);
+      response.lastModified = v.lastUpdated;
+    }
+    if (r.outcome) response.outcome = r.outcome;
+    return {
+      ...(v ? { fullUrl: `${c.var.fhirBase}/${v.resourceType}/${v.id}` } : {}),
+      response,
+      ...(minimal ? {} : { resource: r.resource ?? undefined }),
+    };
+  });
+  return sendJson(c, 200, bundleJson(body.type === 'transaction' ? 'transaction-response' : 'batch-response', { entries: out }));
+};

@@ -1,0 +1,42 @@
+import type { Deps } from '../../env.js';
+import { withRepository, type FhirContext } from '../context.js';
+import { FhirError, outcome } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../json.js';
+import { resourceTypeParam } from '../request.js';
+import { sendJson } from '../respond.js';
+import { validateResource } from '../validation/validate.js';
+
+/**
+ * POST [base]/[type]/$validate (R4 Resource-validate): the resource itself, or a Parameters with a
+ * `resource` part. Answers 200 with an OperationOutcome of the issues (or one information issue);
+ * nothing is stored. Runs inside the tenant's door like any request, so unknown and suspended
+ * tenants are refused as usual.
+ */
+async function validate(c: FhirContext, deps: Deps, type: string): Promise<Response> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw FhirError.badRequest('The body is not valid JSON');
+  }
+  let resource: unknown = body;
+  if (isJsonObject(body) && body.resourceType === 'Parameters' && type !== 'Parameters') {
+    const param = Array.isArray(body.parameter) ? body.parameter.find((p) => isJsonObject(p) && p.name === 'resource') : undefined;
+    resource = isJsonObject(param) ? param.resource : undefined;
+    if (!isJsonObject(resource)) throw FhirError.badRequest('Parameters for $validate need a "resource" parameter');
+  }
+  if (!isJsonObject(resource) || resource.resourceType !== type) {
+    throw FhirError.badRequest(`$validate on ${type} takes a ${type} resource`);
+  }
+  await withRepository(c, deps, 'read', async () => undefined);
+  const issues = validateResource(resource as JsonObject);
+  return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
+}
+
+/** POST [base]/[type]/$operation */
+export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
+  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const operation = c.req.param('operation');
+  if (operation === '$validate') return validate(c, deps, type);
+  throw FhirError.notFound(`Operation ${String(operation).slice(0, 60)} is not supported on ${type}`);
+};
