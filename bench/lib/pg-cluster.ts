@@ -1,0 +1,39 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throwaway PostgreSQL 15 cluster in a temp dir on its own port (as user postgres when run as root). */
+export interface Cluster {
+  url: string;
+  stop(): void;
+}
+
+const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+function asPostgres(cmd: string, args: string[]): void {
+  const root = process.getuid?.() === 0;
+  const r = root ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' }) : spawnSync(cmd, args, { stdio: 'pipe' });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr?.toString()}`);
+}
+
+export function startCluster(port: number, settings: string[] = []): Cluster {
+  const dir = mkdtempSync(join(tmpdir(), 'fhir-bench-pg-'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    chownSync(dir, uid, uid);
+  }
+  asPostgres(join(BIN, 'initdb'), ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=300', ...settings.map((s) => `-c ${s}`)].join(' ');
+  asPostgres(join(BIN, 'pg_ctl'), ['-D', dir, '-w', '-l', join(dir, 'server.log'), '-o', opts, 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        asPostgres(join(BIN, 'pg_ctl'), ['-D', dir, '-m', 'fast', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
