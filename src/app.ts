@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
+import { analyticsAdminRoutes } from './analytics/admin-routes.js';
 import type { AppEnv, Deps } from './env.js';
 import { FhirError } from './fhir/errors.js';
 import { fhirRoutes } from './fhir/routes.js';
@@ -25,6 +26,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/admin/analytics', analyticsAdminRoutes(deps));
   app.route('/admin', adminRoutes(deps));
 
   const fhir = fhirRoutes(deps);
