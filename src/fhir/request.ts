@@ -1,16 +1,21 @@
 import { FhirError } from './errors.js';
 import { isJsonObject, type JsonObject } from './json.js';
 import { isResourceType } from './search/registry.js';
+import { isExtraStoredType } from '../analytics/stored-types.js';
 import type { FhirContext } from './context.js';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const JSON_MEDIA = /^application\/(fhir\+)?json\s*(;|$)/i;
 
-/** The [type] of the URL: an R4 resource type (else 404), and one the scope can hold. */
+/**
+ * The [type] of the URL: an R4 resource type or one of the few extra stored types (ViewDefinition,
+ * always shareable: src/analytics/stored-types.ts), else 404; and one the scope can hold.
+ */
 export function resourceTypeParam(c: FhirContext, sharedTypes: ReadonlySet<string>): string {
   const type = c.req.param('type') ?? '';
-  if (!isResourceType(type)) throw FhirError.notFound(`Unknown resource type "${type}"`);
-  if (c.var.scope.kind === 'shared' && !sharedTypes.has(type)) {
+  const extra = isExtraStoredType(type);
+  if (!isResourceType(type) && !extra) throw FhirError.notFound(`Unknown resource type "${type}"`);
+  if (c.var.scope.kind === 'shared' && !sharedTypes.has(type) && !extra) {
     throw FhirError.notFound(`${type} is not a shared resource type on this server`);
   }
   return type;

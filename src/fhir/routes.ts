@@ -5,7 +5,7 @@ import { FhirError } from './errors.js';
 import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
 import { bundle } from './handlers/bundle.js';
 import { metadata } from './handlers/metadata.js';
-import { typeOperation } from './handlers/operations.js';
+import { instanceOperation, typeOperation } from './handlers/operations.js';
 import { conditionalPatch, patch } from './handlers/patch.js';
 import { read, vread } from './handlers/read.js';
 import { compartmentSearch, search, systemSearch } from './handlers/search.js';
@@ -34,6 +34,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string
   ['PATCH', '/:type/:id', patch],
   ['GET', '/:type/:id/_history', instanceHistory],
   ['GET', '/:type/:id/_history/:vid', vread],
+  ['GET', '/:type/:id/:operation{\\$[A-Za-z-]+}', instanceOperation],
+  ['POST', '/:type/:id/:operation{\\$[A-Za-z-]+}', instanceOperation],
   ['GET', '/:compartment/:id/:type', compartmentSearch],
 ];
 

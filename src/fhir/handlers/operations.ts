@@ -2,9 +2,11 @@ import type { Deps } from '../../env.js';
 import { withRepository, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
-import { resourceTypeParam } from '../request.js';
+import { idParam, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { validateResource } from '../validation/validate.js';
+import { RUN_OPERATIONS, runViewOperation } from '../../analytics/run-operation.js';
+import { VIEW_DEFINITION } from '../../analytics/stored-types.js';
 
 /**
  * POST [base]/[type]/$validate (R4 Resource-validate): the resource itself, or a Parameters with a
@@ -38,5 +40,15 @@ export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const operation = c.req.param('operation');
   if (operation === '$validate') return validate(c, deps, type);
+  if (type === VIEW_DEFINITION && RUN_OPERATIONS.has(operation ?? '')) return runViewOperation(c, deps);
   throw FhirError.notFound(`Operation ${String(operation).slice(0, 60)} is not supported on ${type}`);
+};
+
+/** GET|POST [base]/[type]/[id]/$operation */
+export const instanceOperation = (deps: Deps) => async (c: FhirContext) => {
+  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const id = idParam(c);
+  const operation = c.req.param('operation') ?? '';
+  if (type === VIEW_DEFINITION && RUN_OPERATIONS.has(operation)) return runViewOperation(c, deps, id);
+  throw FhirError.notFound(`Operation ${operation.slice(0, 60)} is not supported on ${type}/${id}`);
 };

@@ -3,6 +3,8 @@ import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
 import { deleteResource, writeVersions, type WriteItem, type WriteResult } from './write.js';
 import type { JsonObject } from '../json.js';
+import { isExtraStoredType } from '../../analytics/stored-types.js';
+import { runView, type ViewRows } from '../../analytics/run-view.js';
 import type { SearchRequest } from '../search/request.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
 
@@ -47,9 +49,9 @@ export class Repository {
     this.own = scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId);
   }
 
-  /** A tenant reads shared resources of shareable types too (DESIGN.md §2). */
+  /** A tenant reads shared resources of shareable types too (DESIGN.md §2); the extra stored types are all shareable. */
   isShareable(type: string): boolean {
-    return this.scope.sharedTypes.has(type);
+    return this.scope.sharedTypes.has(type) || isExtraStoredType(type);
   }
 
   private readSets(type: string): TableSet[] {
@@ -123,6 +125,11 @@ export class Repository {
   async lockCriteria(type: string, criteria: string): Promise<void> {
     const key = `${this.scope.tenantId ?? ''}|${type}?${criteria}`;
     await run(this.tx, sql`select pg_advisory_xact_lock(hashtextextended(${key}, 1))`);
+  }
+
+  /** Rows of a SQL on FHIR ViewDefinition over the scope's resources (src/analytics/run-view.ts). */
+  runView(view: unknown, limit: number): Promise<ViewRows> {
+    return runView(this.tx, { tenantId: this.scope.tenantId, shareable: (t) => this.isShareable(t) }, view, limit);
   }
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */

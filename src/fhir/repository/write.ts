@@ -3,6 +3,7 @@ import { run, sql } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
 import { validateResource } from '../validation/validate.js';
+import { isExtraStoredType, validateExtraResource } from '../../analytics/stored-types.js';
 import { indexRowsOf, replaceIndexSql } from './index-writer.js';
 import { checkReferences, collectReferences } from './references.js';
 import { SHARED_TABLES, type StoredVersion, type TableSet } from './tables.js';
@@ -112,7 +113,9 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
     if (before === undefined && !item.freshId) await assertIdFree(tx, repo, item.type, item.id);
     const versionId = (before?.version_id ?? 0) + 1;
     const resource = stored(item, versionId, lastUpdated);
-    if (repo.scope.validate !== false) validate(item, resource);
+    // Extra (non-R4) types are always checked, by their own validator instead of the R4 one.
+    if (isExtraStoredType(item.type)) validateExtraResource(item.type, resource);
+    else if (repo.scope.validate !== false) validate(item, resource);
     const version: StoredVersion = {
       resourceType: item.type, id: item.id, versionId, lastUpdated, deleted: false, body: JSON.stringify(resource), set: repo.own.name,
     };

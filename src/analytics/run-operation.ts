@@ -1,0 +1,62 @@
+import type { Deps } from '../env.js';
+import { withRepository, type FhirContext } from '../fhir/context.js';
+import { FhirError } from '../fhir/errors.js';
+import type { Repository } from '../fhir/repository/repository.js';
+import { CONTENT_TYPES, formatRows } from './run-format.js';
+import { parseRunRequest, referencedViewId, type RunRequest } from './run-parameters.js';
+import { parseViewDefinition } from './view-definition.js';
+import { VIEW_DEFINITION } from './stored-types.js';
+
+/*
+ * The HTTP side of $run (alias $viewdefinition-run), SQL on FHIR v2:
+ *   POST [base]/ViewDefinition/$run            Parameters: viewResource | viewReference, _format, _limit, header
+ *   GET|POST [base]/ViewDefinition/{id}/$run   the stored view; _format, _limit, header in the query (or body)
+ * One request transaction of the base's scope (a tenant: its rows plus the shared ones of
+ * shareable types; /shared/fhir: the shared set), so RLS bounds what any view can read.
+ */
+
+export const RUN_OPERATIONS: ReadonlySet<string> = new Set(['$run', '$viewdefinition-run']);
+
+async function body(c: FhirContext): Promise<unknown> {
+  if (c.req.method !== 'POST') return undefined;
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  const media = c.req.header('content-type');
+  if (media !== undefined && !/^application\/(fhir\+)?json\s*(;|$)/i.test(media)) {
+    throw FhirError.unsupportedMediaType(`Unsupported Content-Type "${media}": send a Parameters resource as application/fhir+json`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw FhirError.badRequest('The body is not valid JSON');
+  }
+}
+
+async function storedView(repo: Repository, id: string): Promise<unknown> {
+  const v = await repo.read(VIEW_DEFINITION, id);
+  if (v === undefined) throw FhirError.notFound(`ViewDefinition/${id} is not known`);
+  if (v.deleted || v.body === null) throw FhirError.gone(`ViewDefinition/${id} has been deleted`);
+  return JSON.parse(v.body);
+}
+
+function viewSource(req: RunRequest, id: string | undefined): { view?: unknown; id?: string } {
+  const given = [req.view !== undefined, req.reference !== undefined, id !== undefined].filter(Boolean).length;
+  if (given !== 1) {
+    throw FhirError.badRequest(id === undefined
+      ? '$run needs exactly one of viewResource and viewReference'
+      : 'ViewDefinition/{id}/$run runs the stored view: send no viewResource or viewReference');
+  }
+  if (req.view !== undefined) return { view: req.view };
+  return { id: id ?? referencedViewId(req.reference!) };
+}
+
+/** `id`: the instance-level form. */
+export async function runViewOperation(c: FhirContext, deps: Deps, id?: string): Promise<Response> {
+  const req = parseRunRequest(new URL(c.req.url).searchParams, await body(c));
+  const source = viewSource(req, id);
+  const view = source.view ?? (await withRepository(c, deps, { interaction: 'read', type: VIEW_DEFINITION }, (repo) => storedView(repo, source.id!)));
+  // The view reads resources of its type: the request is a search of that type for access checks.
+  const type = parseViewDefinition(view).resource;
+  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.runView(view, req.limit));
+  return c.body(formatRows(result, req.format, req.header), 200, { 'Content-Type': CONTENT_TYPES[req.format] });
+}

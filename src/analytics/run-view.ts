@@ -1,0 +1,72 @@
+import type { Tx } from '../db/database.js';
+import { sqlState } from '../db/database.js';
+import { FhirError } from '../fhir/errors.js';
+import { compileViewDefinition, type ViewColumn } from './compile-view.js';
+import { viewRuntimeErrorMessage } from './errors.js';
+import { literal, quoteIdent } from './sql-text.js';
+import { parseViewDefinition } from './view-definition.js';
+
+/*
+ * $run (SQL on FHIR v2 $viewdefinition-run) inside a request's own transaction: the compiled view
+ * is one SELECT that PostgreSQL evaluates over the stored jsonb, limited in SQL, each row turned
+ * into JSON text by row_to_json (so numbers, booleans and collections come out the same on both
+ * drivers). It runs as fhir_app under RLS like every request: whatever the view says, it can
+ * only read the caller's tenant rows and the shared ones.
+ */
+
+export const RUN_LIMIT_DEFAULT = 1_000;
+export const RUN_LIMIT_MAX = 10_000;
+/** A view is one statement; one that runs longer is refused rather than holding a connection. */
+const RUN_TIMEOUT_MS = 60_000;
+
+export interface RunScope {
+  /** Null on the shared base: the view reads the shared set only. */
+  tenantId: string | null;
+  /** Whether a type's shared resources are read too (they come out next to the tenant's own). */
+  shareable: (type: string) => boolean;
+}
+
+export interface ViewRows {
+  columns: ViewColumn[];
+  /** One JSON object text per row, keys in column order. */
+  rows: string[];
+}
+
+/**
+ * The tenant's rows (the explicit tenant_id lets the planner use the tenant-leading indexes; RLS
+ * would filter anyway), plus the shared ones for a shareable type. Tenant ids match
+ * ^[a-z0-9][a-z0-9-]{0,62}$ and go through literal() all the same.
+ */
+function source(scope: RunScope, type: string): { source: 'tenant' | 'shared'; from: string } {
+  if (scope.tenantId === null) return { source: 'shared', from: 'shared_resource' };
+  const own = `select tenant_id, resource_type, id, deleted, resource from resource where tenant_id = ${literal(scope.tenantId)}`;
+  const shared = `select '' as tenant_id, resource_type, id, deleted, resource from shared_resource`;
+  return { source: 'tenant', from: scope.shareable(type) ? `(${own} union all ${shared})` : `(${own})` };
+}
+
+export function runViewSql(view: unknown, scope: RunScope): { sql: string; columns: ViewColumn[] } {
+  const type = parseViewDefinition(view).resource;
+  const compiled = compileViewDefinition(view, source(scope, type));
+  const columns = compiled.columns.map((c) => `v.${quoteIdent(c.name)}`);
+  const sql = `select row_to_json(x)::text as row from (select ${columns.join(', ')} from (${compiled.sql}) as v limit $1) as x`;
+  return { sql, columns: compiled.columns };
+}
+
+export async function runView(tx: Tx, scope: RunScope, view: unknown, limit: number): Promise<ViewRows> {
+  const { sql, columns } = runViewSql(view, scope);
+  await tx.query(`select set_config('statement_timeout', $1, true)`, [String(RUN_TIMEOUT_MS)]);
+  try {
+    const rows = await tx.query<{ row: string }>(sql, [limit]);
+    return { columns, rows: rows.map((r) => r.row) };
+  } catch (err) {
+    const message = viewRuntimeErrorMessage(err);
+    if (message !== undefined) throw FhirError.unprocessable(`The view failed on the stored data: ${message}`);
+    const state = sqlState(err);
+    if (state === '57014') throw new FhirError(422, 'too-costly', `The view ran longer than ${RUN_TIMEOUT_MS / 1000} s`);
+    // Class 22 (data exception): a value of the caller's own data did not fit the column's type.
+    if (state?.startsWith('22') && err instanceof Error) {
+      throw FhirError.unprocessable(`The view failed on the stored data: ${err.message.slice(0, 200)}`);
+    }
+    throw err;
+  }
+}
