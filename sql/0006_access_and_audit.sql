@@ -1,2 +1,2 @@
--- Filled in by the change that needs it.
+-- Reserved; the access tables are in 0008 (generated) and their functions in 0009.
 SELECT 1;

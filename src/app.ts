@@ -2,22 +2,31 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
-import type { AppEnv, Deps } from './env.js';
+import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError } from './fhir/errors.js';
 import { fhirRoutes } from './fhir/routes.js';
-import { adminFlag } from './http/admin-auth.js';
+import { authenticate } from './http/auth.js';
+import { PolicyStore } from './auth/policy-store.js';
+import { RateLimiter } from './auth/rate-limit.js';
+import { createVerifier } from './auth/token.js';
 import { renderError } from './http/errors.js';
 import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
 import { requestLog } from './http/request-log.js';
 
 /**
- * Middleware order (DESIGN.md §1): log → auth → body limit → tenant (per base) → handler. The
+ * Middleware order (DESIGN.md §1): log → auth → body limit → tenant (per base) → handler, where
+ * the access check runs inside the request's transaction, once the tenant is known. The
  * same FHIR route table serves the three bases; only the scope middleware differs.
  */
-export function createApp(deps: Deps): Hono<AppEnv> {
+export function createApp(base: BaseDeps): Hono<AppEnv> {
+  const deps: Deps = {
+    ...base,
+    services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
+  };
   const app = new Hono<AppEnv>({ strict: false });
   app.use('*', requestLog(deps.log));
-  app.use('*', adminFlag(deps.config.adminToken));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.use('*', authenticate(deps.config.adminToken, deps.services.verifier));
   app.use('*', bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: () => {
@@ -25,7 +34,6 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     },
   }));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/admin/analytics', analyticsAdminRoutes(deps));
   app.route('/admin', adminRoutes(deps));
 
@@ -40,6 +48,6 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.notFound((c) => {
     throw FhirError.notFound(`Nothing at ${new URL(c.req.url).pathname.slice(0, 200)}`);
   });
-  app.onError(renderError(deps.log));
+  app.onError(renderError(deps.log, deps.db));
   return app;
 }

@@ -2,11 +2,11 @@ import { createTenant } from './admin/tenants.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/open.js';
 import { withAdmin } from './db/with-tenant.js';
-import type { Deps } from './env.js';
+import type { BaseDeps } from './env.js';
 import type { Logger } from './log.js';
 
 /** Opens (and migrates) the database; on the first start of an embedded one, creates tenant `demo`. */
-export async function bootstrap(config: Config, log: Logger): Promise<Deps> {
+export async function bootstrap(config: Config, log: Logger): Promise<BaseDeps> {
   const { db, createdNow } = await openDatabase(config, log);
   if (createdNow) {
     // A newcomer's first start: a tenant to try at once (README: Quick start).

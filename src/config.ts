@@ -21,6 +21,24 @@ export interface Config {
   conditionalDeleteMax: number;
   /** Most entries of a transaction or batch Bundle; more → 413 (a tenant may set a lower one). */
   maxBundleEntries: number;
+  auth: AuthConfig;
+}
+
+/** Token verification (README: Tokens). None of the key settings given: gateway mode. */
+export interface AuthConfig {
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  jwksFile: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  clockSkewSeconds: number;
+  tenantClaim: string;
+  /** A token whose claim of this name is true may use the admin API. */
+  adminClaim: string;
+}
+
+export function authConfigured(auth: AuthConfig): boolean {
+  return auth.jwtSecret !== undefined || auth.jwksUrl !== undefined || auth.jwksFile !== undefined;
 }
 
 export const DEFAULT_SHARED_TYPES = [
@@ -49,6 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
   }
+  if (env.AUTH_JWT_SECRET && env.AUTH_JWT_SECRET.length < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters (HS256 needs 256 bits)');
+  }
   return {
     port: int(env, 'PORT', 8080, 0),
     host: env.HOST || '127.0.0.1',
@@ -65,5 +86,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
+    auth: {
+      jwtSecret: env.AUTH_JWT_SECRET || undefined,
+      jwksUrl: env.AUTH_JWKS_URL || undefined,
+      jwksFile: env.AUTH_JWKS_FILE || undefined,
+      issuer: env.AUTH_ISSUER || undefined,
+      audience: env.AUTH_AUDIENCE || undefined,
+      clockSkewSeconds: int(env, 'AUTH_CLOCK_SKEW_SECONDS', 60, 0),
+      tenantClaim: env.AUTH_TENANT_CLAIM || 'tenant',
+      adminClaim: env.AUTH_ADMIN_CLAIM || 'fhir_admin',
+    },
   };
 }

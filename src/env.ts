@@ -1,12 +1,27 @@
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './log.js';
+import type { Principal } from './auth/principal.js';
+import type { PolicyStore } from './auth/policy-store.js';
+import type { RateLimiter } from './auth/rate-limit.js';
+import type { TokenVerifier } from './auth/token.js';
 
 /** What the server is built from; tests build their own. */
-export interface Deps {
+export interface BaseDeps {
   db: Database;
   config: Config;
   log: Logger;
+}
+
+/** Built once by createApp from the base: access policies, token verification, rate limits. */
+export interface Services {
+  policies: PolicyStore;
+  verifier: TokenVerifier | undefined;
+  limiter: RateLimiter;
+}
+
+export interface Deps extends BaseDeps {
+  services: Services;
 }
 
 /** Which table set a FHIR request works on: one tenant's (plus shared reads), or the shared set. */
@@ -21,7 +36,7 @@ export interface AppEnv {
     scope: Scope;
     /** The base the request came in on, e.g. http://host/tenants/acme/fhir: every URL we write uses it. */
     fhirBase: string;
-    /** The caller presented the admin credential. */
-    isAdmin: boolean;
+    /** Who is calling (set by the auth middleware on every route but /healthz). */
+    principal: Principal;
   };
 }

@@ -1,14 +1,14 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { loadConfig } from './config.js';
+import { authConfigured, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const deps = await bootstrap(config, log);
 
-log.warn('gateway mode: X-Tenant-ID is trusted; run behind an authenticating gateway');
+if (!authConfigured(config.auth)) log.warn('gateway mode: no token verification configured, X-Tenant-ID is trusted; run behind an authenticating gateway');
 if (config.adminToken === undefined) log.info('admin API disabled (set ADMIN_TOKEN to enable it)');
 
 const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host }, (info) => {

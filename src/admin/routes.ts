@@ -1,24 +1,15 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { withAdmin } from '../db/with-tenant.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
-import { isJsonObject, type JsonObject } from '../fhir/json.js';
-import { requireAdmin } from '../http/admin-auth.js';
+import { isJsonObject } from '../fhir/json.js';
+import { auditInTransaction } from '../auth/audit.js';
+import { jsonBody, tenantId } from './input.js';
+import { exportTenant } from './export.js';
+import { policyRoutes } from './policy-routes.js';
+import { requireAdmin } from '../http/auth.js';
 import { reindexTenant } from '../fhir/repository/reindex.js';
 import { createTenant, getTenant, listTenants, purgeTenant, updateTenant, type Tenant } from './tenants.js';
-
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-async function jsonBody(c: { req: { text(): Promise<string> } }): Promise<JsonObject> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
-  if (!isJsonObject(body)) throw FhirError.badRequest('The body must be a JSON object');
-  return body;
-}
 
 function name(value: unknown, required: boolean): string | undefined {
   if (value === undefined && !required) return undefined;
@@ -34,28 +25,42 @@ function config(value: unknown): Record<string, unknown> | undefined {
   return value;
 }
 
-function tenantId(value: unknown): string {
-  if (typeof value !== 'string' || !TENANT_ID.test(value)) {
-    throw FhirError.badRequest(`Tenant id must match ${TENANT_ID.source}`, ['id']);
-  }
-  return value;
-}
-
 function found(t: Tenant | undefined, id: string): Tenant {
   if (t === undefined) throw FhirError.notFound(`Unknown tenant "${id}"`);
   return t;
 }
 
-/** /admin/tenants: tenant lifecycle, authorized by ADMIN_TOKEN, executed by the fhir_admin SQL functions. */
+/**
+ * The admin API: tenant lifecycle, access policies, audit log. Authorized by the admin token or an
+ * admin claim; executed by the fhir_admin SQL functions; every change recorded in the audit log
+ * in its own transaction.
+ */
 export function adminRoutes(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.use('*', requireAdmin(deps.config.adminToken));
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use('*', requireAdmin(deps.config));
   const admin = <T>(fn: Parameters<typeof withAdmin<T>>[1]) => withAdmin(deps.db, fn);
+  const audited = <T>(c: Context<AppEnv>, tenant: string | null, action: string, fn: Parameters<typeof withAdmin<T>>[1]) =>
+    withAdmin(deps.db, async (tx) => {
+      const result = await fn(tx);
+      await auditInTransaction(tx, { tenant, client: c.var.principal.clientId, action, outcome: 'done' });
+      return result;
+    });
+  app.route('/', policyRoutes(deps));
+
+  app.get('/audit', async (c) => {
+    const tenant = c.req.query('tenant');
+    const limit = Number(c.req.query('limit') ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw FhirError.badRequest('limit must be 1..10000');
+    const rows = await admin((tx) => tx.query(
+      `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, tenant, client, action, outcome, detail
+         from fhir_admin.read_audit($1, $2)`, [tenant === undefined ? null : tenantId(tenant), limit]));
+    return c.json(rows);
+  });
 
   app.post('/tenants', async (c) => {
     const body = await jsonBody(c);
     const id = tenantId(body.id);
-    const tenant = await admin((tx) => createTenant(tx, id, name(body.name, true) ?? id, config(body.config) ?? {}));
+    const tenant = await audited(c, id, 'create tenant', (tx) => createTenant(tx, id, name(body.name, true) ?? id, config(body.config) ?? {}));
     c.header('Location', `${new URL(c.req.url).origin}/admin/tenants/${id}`);
     return c.json(tenant, 201);
   });
@@ -75,20 +80,28 @@ export function adminRoutes(deps: Deps): Hono<AppEnv> {
       throw FhirError.badRequest('status must be "active" or "suspended"', ['status']);
     }
     const change = { name: name(body.name, false), status: status as Tenant['status'] | undefined, config: config(body.config) };
-    return c.json(found(await admin((tx) => updateTenant(tx, id, change)), id));
+    return c.json(found(await audited(c, id, `update tenant ${JSON.stringify(change)}`.slice(0, 300), (tx) => updateTenant(tx, id, change)), id));
   });
 
   // Rebuilds the tenant's search indexes from its stored resources (R4 definitions changed, etc.).
   app.post('/tenants/:id/:operation', async (c) => {
     if (c.req.param('operation') !== '$reindex') throw FhirError.notFound(`Unknown tenant operation`);
     const id = tenantId(c.req.param('id'));
-    found(await admin((tx) => getTenant(tx, id)), id);
+    found(await audited(c, id, 'reindex', (tx) => getTenant(tx, id)), id);
     return c.json({ id, reindexed: await reindexTenant(deps.db, id) });
+  });
+
+  // Every current resource of the tenant as NDJSON, streamed (suspended tenants too: export before purge).
+  app.get('/tenants/:id/:operation', async (c) => {
+    if (c.req.param('operation') !== '$export') throw FhirError.notFound(`Unknown tenant operation`);
+    const id = tenantId(c.req.param('id'));
+    found(await audited(c, id, 'export', (tx) => getTenant(tx, id)), id);
+    return exportTenant(c, deps.db, id);
   });
 
   app.delete('/tenants/:id', async (c) => {
     const id = tenantId(c.req.param('id'));
-    const deleted = await admin((tx) => purgeTenant(tx, id));
+    const deleted = await audited(c, id, 'purge tenant', (tx) => purgeTenant(tx, id));
     if (deleted === undefined) throw FhirError.notFound(`Unknown tenant "${id}"`);
     return c.json({ id, purged: true, rowsDeleted: deleted });
   });

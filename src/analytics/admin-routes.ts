@@ -9,7 +9,7 @@ import {
   sharedViewDefinition, tenantUsage, VIEW_NAME,
 } from './analytics-views.js';
 import { referencedViewId } from './run-parameters.js';
-import { requireAdmin } from '../http/admin-auth.js';
+import { requireAdmin } from '../http/auth.js';
 
 const body = async (c: { req: { text(): Promise<string> } }): Promise<Record<string, unknown>> => {
   let parsed: unknown;
@@ -54,7 +54,7 @@ async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: u
  */
 export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', requireAdmin(deps.config.adminToken));
+  app.use('*', requireAdmin(deps.config));
   const admin = <T>(fn: (tx: Tx) => Promise<T>) => withAdmin(deps.db, fn);
 
   app.get('/views', async (c) => c.json(await admin(listAnalyticsViews)));

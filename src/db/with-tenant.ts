@@ -31,6 +31,17 @@ export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenan
 }
 
 /**
+ * A tenant's data for the operator (export): as fhir_app with the tenant set, like any request,
+ * but whatever the tenant's status, so a suspended tenant can still be exported before a purge.
+ */
+export function withTenantData<T>(db: Database, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query(ENTER, ['fhir_app', tenantId]);
+    return fn(tx);
+  });
+}
+
+/**
  * The shared table set: read as fhir_app (which may only read it), written as fhir_admin (the
  * one role granted writes on it). No tenant is set, so no tenant row is visible either way.
  */

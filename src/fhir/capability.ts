@@ -49,7 +49,11 @@ export function capabilityStatement(options: {
   scope: 'tenant' | 'shared';
   sharedTypes: ReadonlySet<string>;
   software: { name: string; version: string };
+  /** The tenant's enabled types (tenant config); undefined: all. */
+  enabledTypes?: ReadonlySet<string>;
 }) {
+  const all = resourcesOf(options.scope, options.sharedTypes) as { type: string }[];
+  const resources = options.enabledTypes ? all.filter((r) => options.enabledTypes!.has(r.type)) : all;
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -68,7 +72,7 @@ export function capabilityStatement(options: {
         interaction: [{ code: 'history-system' }, { code: 'search-system' }],
         // R4 §3.1.1.5: the text search parameters are not supported.
         extension: [{ url: 'https://fhir-rls.dev/StructureDefinition/unsupported-search', valueString: '_text, _content, _query, _filter, _list, near' }],
-        resource: resourcesOf(options.scope, options.sharedTypes),
+        resource: resources,
       },
     ],
   };

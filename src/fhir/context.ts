@@ -1,8 +1,11 @@
 import type { Context } from 'hono';
+import { AccessGate } from '../auth/gate.js';
+import type { PolicyInteraction } from '../auth/policies.js';
 import { withShared, withTenant, type TenantRecord } from '../db/with-tenant.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from './errors.js';
 import { Repository } from './repository/repository.js';
+import { enabledType, tenantSettings } from './tenant-settings.js';
 
 export type FhirContext = Context<AppEnv>;
 
@@ -12,29 +15,58 @@ export interface ScopeInfo {
 }
 
 /**
- * Opens the request's one transaction for its scope and hands the handler a repository, never a
- * connection (DESIGN.md §1). Writes to the shared set need the privileged credential.
+ * What a request is about to do, checked against the caller's access before the handler runs.
+ * `operation` covers what checks itself per part (bundles) or needs no check (metadata).
  */
-export function withRepository<T>(
+export interface Intent {
+  interaction: PolicyInteraction | 'operation';
+  type?: string;
+  /** Writes something (the shared set is then opened as the one role that may write it). */
+  write?: boolean;
+  /** Instance history: SMART counts it as a read (r), type history as a search (s). */
+  instance?: boolean;
+}
+
+const WRITES = new Set<string>(['create', 'update', 'patch', 'delete']);
+
+/**
+ * Opens the request's one transaction for its scope and hands the handler a repository, never a
+ * connection (DESIGN.md §1). Inside it, once the tenant is known: its rate limit, its enabled
+ * types, then the access decision (policies ∩ scopes) for the intent.
+ */
+export async function withRepository<T>(
   c: FhirContext,
   deps: Deps,
-  access: 'read' | 'write',
+  intent: Intent,
   fn: (repo: Repository, info: ScopeInfo) => Promise<T>,
 ): Promise<T> {
   const scope = c.var.scope;
   const sharedTypes = deps.config.sharedResourceTypes;
+  const policies = await deps.services.policies.all();
+  const write = intent.write ?? WRITES.has(intent.interaction);
   if (scope.kind === 'tenant') {
-    return withTenant(deps.db, scope.tenantId, (tx, tenant) =>
-      fn(new Repository(tx, {
+    return withTenant(deps.db, scope.tenantId, (tx, tenant) => {
+      const settings = tenantSettings(tenant);
+      if (settings.rateLimit) {
+        const wait = deps.services.limiter.take(tenant.id, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
+        if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
+      }
+      if (intent.type !== undefined && !enabledType(settings, intent.type)) throw FhirError.notFound(`${intent.type} is not enabled for this tenant`);
+      const gate = new AccessGate(c.var.principal, policies, tenant.id);
+      if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
+      const repo = new Repository(tx, {
         tenantId: tenant.id,
         sharedTypes,
-        checkReferences: tenant.config.referentialIntegrity !== false,
-        validate: tenant.config.validation !== false,
-      }), { tenant }),
-    );
+        checkReferences: settings.referentialIntegrity,
+        validate: settings.validation,
+        maxCount: settings.maxCount,
+        enabledTypes: settings.resourceTypes,
+        gate,
+      });
+      return fn(repo, { tenant });
+    });
   }
-  if (access === 'write' && !c.var.isAdmin) {
-    throw FhirError.forbidden('Writing shared resources needs the privileged (admin) credential');
-  }
-  return withShared(deps.db, access, (tx) => fn(new Repository(tx, { tenantId: null, sharedTypes }), { tenant: null }));
+  const gate = new AccessGate(c.var.principal, policies, null);
+  if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
+  return withShared(deps.db, write ? 'write' : 'read', (tx) => fn(new Repository(tx, { tenantId: null, sharedTypes, gate }), { tenant: null }));
 }

@@ -4,6 +4,8 @@ import { sqlState } from '../db/database.js';
 import type { AppEnv } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import type { Logger } from '../log.js';
+import { auditDenied } from '../auth/audit.js';
+import type { Database } from '../db/database.js';
 import { FHIR_JSON } from '../fhir/respond.js';
 
 // Database states a client can act on: retry, or fix the request. Everything else is ours: 500.
@@ -22,9 +24,12 @@ function fromDatabase(err: unknown): FhirError | undefined {
   return undefined;
 }
 
-/** The one place errors become responses: always an OperationOutcome, never internals. */
-export function renderError(log: Logger): ErrorHandler<AppEnv> {
-  return (err, c) => {
+/**
+ * The one place errors become responses: always an OperationOutcome, never internals. Refused
+ * requests (401, 403) are recorded in the audit log, after the request's transaction has ended.
+ */
+export function renderError(log: Logger, db: Database): ErrorHandler<AppEnv> {
+  return async (err, c) => {
     let fhir = err instanceof FhirError ? err : fromDatabase(err);
     if (fhir === undefined && err instanceof HTTPException && err.status < 500) {
       fhir = new FhirError(err.status, 'invalid', err.message || 'Bad request');
@@ -35,6 +40,19 @@ export function renderError(log: Logger): ErrorHandler<AppEnv> {
       fhir = new FhirError(500, 'exception', 'Internal server error');
     } else if (fhir.status >= 500) {
       logger.warn({ err }, fhir.message);
+    }
+    if (fhir.status === 401 || fhir.status === 403) {
+      const scope = c.get('scope');
+      const principal = c.get('principal');
+      await auditDenied(db, logger, {
+        // The tenant the request aimed at, even when refused before the scope was set.
+        tenant: scope?.kind === 'tenant' ? scope.tenantId
+          : (/^\/tenants\/([^/]{1,63})\//.exec(new URL(c.req.url).pathname)?.[1] ?? c.req.header('x-tenant-id')?.slice(0, 63) ?? principal?.tenant ?? null),
+        client: principal?.clientId ?? null,
+        action: `${c.req.method} ${new URL(c.req.url).pathname.slice(0, 300)}`,
+        outcome: fhir.status === 401 ? 'unauthenticated' : 'denied',
+        detail: fhir.message.slice(0, 500),
+      });
     }
     for (const [name, value] of Object.entries(fhir.headers)) c.header(name, value);
     return c.body(JSON.stringify(fhir.toOutcome()), fhir.status as 400, { 'Content-Type': FHIR_JSON });

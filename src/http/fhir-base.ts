@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { Principal } from '../auth/principal.js';
 import type { AppEnv, Scope } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 
@@ -21,6 +22,13 @@ function baseOf(url: string, prefix: string): string {
 export function tenantFromHeader(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('x-tenant-id');
+    const claim = tokenTenant(c.var.principal);
+    if (claim !== undefined) {
+      // A verified token names the tenant; the header may only agree with it.
+      if (header !== undefined && header !== claim) throw FhirError.forbidden('X-Tenant-ID disagrees with the tenant of the token');
+      setScope(c, { kind: 'tenant', tenantId: checkTenantId(claim, 'the token') }, '/fhir');
+      return next();
+    }
     if (header === undefined || header === '') {
       throw FhirError.badRequest('No tenant: send X-Tenant-ID or use the per-tenant base URL /tenants/{tenant}/fhir');
     }
@@ -29,9 +37,22 @@ export function tenantFromHeader(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The tenant a verified token confines the caller to: its claim. A token without the claim reaches
+ * no tenant (only shared reads and, with the admin claim, the admin API): 403. Undefined when the
+ * caller has no token (gateway mode) or is the operator (admin token).
+ */
+function tokenTenant(principal: Principal): string | undefined {
+  if (principal.kind !== 'token') return undefined;
+  if (principal.tenant === null) throw FhirError.forbidden('The token names no tenant; it can only read the shared set');
+  return principal.tenant;
+}
+
 export function tenantFromPath(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const fromPath = checkTenantId(c.req.param('tenant') ?? '', 'the URL');
+    const claim = tokenTenant(c.var.principal);
+    if (claim !== undefined && claim !== fromPath) throw FhirError.forbidden('The tenant in the URL is not the tenant of the token');
     const header = c.req.header('x-tenant-id');
     if (header !== undefined && header !== fromPath) {
       throw FhirError.badRequest('X-Tenant-ID disagrees with the tenant in the URL');

@@ -8,6 +8,7 @@ import type { EntryResult } from './transaction.js';
 /** A GET entry of a transaction or batch: read, vread or search, in the bundle's transaction. */
 export async function readEntry(repo: Repository, entry: ParsedEntry, options: Omit<ParseOptions, 'strict'>): Promise<EntryResult> {
   const a = entry.action as { type: string; id?: string; versionId?: number; query?: string };
+  repo.authorize(a.id === undefined ? 'search' : a.versionId === undefined ? 'read' : 'vread', a.type);
   if (a.id !== undefined) {
     const v = a.versionId !== undefined ? await repo.vread(a.type, a.id, a.versionId) : await repo.read(a.type, a.id);
     if (v === undefined) throw FhirError.notFound(`${a.type}/${a.id} is not known`);

@@ -70,6 +70,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
   for (const entry of entries.filter((e) => e.action.method === 'DELETE')) {
     await withEntry(entry, async () => {
       const a = entry.action as { type: string; id?: string; criteria?: string };
+      repo.authorize('delete', a.type);
       const ids = a.id !== undefined ? [a.id] : (await findMatches(ctx.search, repo, a.type, criteria(a.criteria!), ctx.conditionalDeleteMax)).map((v) => v.id);
       if (ids.length > ctx.conditionalDeleteMax) throw FhirError.preconditionFailed(`The criteria match more than ${ctx.conditionalDeleteMax} resources`);
       for (const id of ids) {
@@ -87,6 +88,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
   for (const entry of entries.filter((e) => e.action.method === 'POST' || e.action.method === 'PUT')) {
     await withEntry(entry, async () => {
       const a = entry.action;
+      repo.authorize(a.method === 'POST' ? 'create' : 'update', a.type);
       let id: string;
       let fresh = false;
       if (a.method === 'POST') {
@@ -132,6 +134,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
   for (const entry of entries.filter((e) => e.action.method === 'PATCH')) {
     await withEntry(entry, async () => {
       const a = entry.action as { type: string; id: string };
+      repo.authorize('patch', a.type);
       claim(entry, `${a.type}/${a.id}`);
       const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved)), entry.ifMatch);
       results[entry.index] = { status: '200 OK', version: r.version, resource: r.version.body };

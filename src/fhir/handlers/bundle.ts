@@ -39,11 +39,11 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
     if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);
   };
   const results: BatchResult[] = body.type === 'transaction'
-    ? await withRepository(c, deps, access, (repo, info) => {
+    ? await withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, (repo, info) => {
       tenantLimit(info.tenant);
       return runTransaction(repo, entries, ctx);
     })
-    : await runBatch((fn) => withRepository(c, deps, access, (repo, info) => {
+    : await runBatch((fn) => withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, (repo, info) => {
       tenantLimit(info.tenant);
       return fn(repo);
     }), entries, ctx);

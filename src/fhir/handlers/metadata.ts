@@ -2,16 +2,18 @@ import type { Deps } from '../../env.js';
 import { capabilityStatement } from '../capability.js';
 import { withRepository, type FhirContext } from '../context.js';
 import { sendJson } from '../respond.js';
+import { tenantSettings } from '../tenant-settings.js';
 
 const SOFTWARE = { name: 'fhir-rls', version: '0.1.0' };
 
 /** GET [base]/metadata: the tenant must exist and be active, like for any other interaction. */
 export const metadata = (deps: Deps) => async (c: FhirContext) => {
-  await withRepository(c, deps, 'read', async () => undefined);
+  const { tenant } = await withRepository(c, deps, { interaction: 'operation' }, async (_repo, info) => info);
   return sendJson(c, 200, JSON.stringify(capabilityStatement({
     base: c.var.fhirBase,
     scope: c.var.scope.kind,
     sharedTypes: deps.config.sharedResourceTypes,
     software: SOFTWARE,
+    enabledTypes: tenant ? tenantSettings(tenant).resourceTypes : undefined,
   })));
 };

@@ -30,7 +30,7 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
   if (!isJsonObject(resource) || resource.resourceType !== type) {
     throw FhirError.badRequest(`$validate on ${type} takes a ${type} resource`);
   }
-  await withRepository(c, deps, 'read', async () => undefined);
+  await withRepository(c, deps, { interaction: 'operation', type }, async () => undefined);
   const issues = validateResource(resource as JsonObject);
   return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
 }

@@ -20,7 +20,7 @@ function send(c: FhirContext, v: StoredVersion | undefined, what: string): Respo
 export const read = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
-  const v = await withRepository(c, deps, 'read', (repo) => repo.read(type, id));
+  const v = await withRepository(c, deps, { interaction: 'read', type }, (repo) => repo.read(type, id));
   return send(c, v, `${type}/${id}`);
 };
 
@@ -29,6 +29,6 @@ export const vread = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
   const vid = versionParam(c);
-  const v = await withRepository(c, deps, 'read', (repo) => repo.vread(type, id, vid));
+  const v = await withRepository(c, deps, { interaction: 'vread', type }, (repo) => repo.vread(type, id, vid));
   return send(c, v, `${type}/${id}/_history/${vid}`);
 };

@@ -66,7 +66,7 @@ export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const params = await searchParams(c);
   const req = parse(c, deps, [type], params);
-  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
 };
 
@@ -79,7 +79,8 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   for (const t of listed) if (!inScope(t)) throw FhirError.badRequest(`Unknown resource type "${t.slice(0, 60)}" in _type`, ['_type']);
   const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
   const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'));
-  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  // Each type is checked by the repository's search (those the caller may not search are left out).
+  const result = await withRepository(c, deps, { interaction: 'operation' }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, '', params, req, result));
 };
 
@@ -94,6 +95,6 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const params = await searchParams(c);
   const req = parse(c, deps, [type], params);
   req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
-  const result = await withRepository(c, deps, 'read', (repo) => repo.search(req));
+  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
 };

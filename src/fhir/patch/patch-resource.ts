@@ -28,7 +28,7 @@ export async function patchResource(repo: Repository, type: string, id: string, 
   const after = doc.kind === 'json-patch' ? applyJsonPatch(before, doc.body) : applyFhirPathPatch(before, doc.body);
   assertIdentityKept(before, after);
   try {
-    return await repo.write(type, id, after, {});
+    return await repo.write(type, id, after, { interaction: 'patch' });
   } catch (err) {
     // R4 §3.1.0.6: a patch whose result is not a valid resource is unprocessable, not malformed.
     if (err instanceof FhirError && err.status === 400) throw new FhirError(422, 'processing', err.message, { issues: err.issues, expression: err.expression });

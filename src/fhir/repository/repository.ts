@@ -7,6 +7,10 @@ import { isExtraStoredType } from '../../analytics/stored-types.js';
 import { runView, type ViewRows } from '../../analytics/run-view.js';
 import type { SearchRequest } from '../search/request.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
+import type { AccessGate } from '../../auth/gate.js';
+import type { PolicyInteraction } from '../../auth/policies.js';
+import { FhirError } from '../errors.js';
+import { restrictSearch, visibilityRequest, writeInteraction } from './access.js';
 
 export interface RepositoryScope {
   /** Null for the shared set. */
@@ -19,6 +23,12 @@ export interface RepositoryScope {
   checkReferences?: boolean;
   /** Structural validation of every written resource (default on; a tenant may skip it for bulk loads). */
   validate?: boolean;
+  /** The tenant's page size cap (tenant config maxCount). */
+  maxCount?: number;
+  /** The tenant's enabled types (tenant config resourceTypes); undefined: all. */
+  enabledTypes?: ReadonlySet<string>;
+  /** The caller's access (policies ∩ scopes); absent for the server's own work (reindex). */
+  gate?: AccessGate;
 }
 
 export interface HistoryQuery {
@@ -49,6 +59,12 @@ export class Repository {
     this.own = scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId);
   }
 
+  /** Checks one interaction of a multi-part request (bundle entries): 403 when refused. */
+  authorize(interaction: PolicyInteraction, type: string): void {
+    if (this.scope.enabledTypes && !this.scope.enabledTypes.has(type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
+    this.scope.gate?.require(interaction, type);
+  }
+
   /** A tenant reads shared resources of shareable types too (DESIGN.md §2); the extra stored types are all shareable. */
   isShareable(type: string): boolean {
     return this.scope.sharedTypes.has(type) || isExtraStoredType(type);
@@ -66,12 +82,46 @@ export class Repository {
     return undefined;
   }
 
-  /** The current version (possibly a deletion tombstone), or undefined when it never existed. */
-  read(type: string, id: string): Promise<StoredVersion | undefined> {
-    return this.first(
+  /**
+   * Of `versions`, those the caller may see for `interaction`: types it may not access dropped,
+   * and under a policy's criteria only resources that currently match them (one search per type).
+   */
+  async visible(versions: StoredVersion[], interaction: PolicyInteraction): Promise<StoredVersion[]> {
+    const gate = this.scope.gate;
+    if (!gate || versions.length === 0) return versions;
+    const out: StoredVersion[] = [];
+    for (const type of new Set(versions.map((v) => v.resourceType))) {
+      const d = gate.check(interaction, type);
+      const ofType = versions.filter((v) => v.resourceType === type);
+      if (!d.allowed) continue;
+      if (!d.criteria) {
+        out.push(...ofType);
+        continue;
+      }
+      const ids = [...new Set(ofType.map((v) => v.id))];
+      const found = await runSearch(this.tx, this.searchScope(), visibilityRequest(type, ids, d.criteria));
+      const ok = new Set(found.matches.map((v) => v.id));
+      out.push(...ofType.filter((v) => ok.has(v.id)));
+    }
+    return versions.filter((v) => out.includes(v));
+  }
+
+  private searchScope() {
+    return searchScope(this.scope.tenantId, (t) => this.isShareable(t));
+  }
+
+  private async visibleOne(v: StoredVersion | undefined, interaction: PolicyInteraction): Promise<StoredVersion | undefined> {
+    if (v === undefined || !this.scope.gate) return v;
+    return (await this.visible([v], interaction))[0];
+  }
+
+  /** The current version (possibly a deletion tombstone), or undefined when it never existed or is not visible. */
+  async read(type: string, id: string): Promise<StoredVersion | undefined> {
+    const v = await this.first(
       (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key}resource_type = ${type} and id = ${id}`,
       this.readSets(type),
     );
+    return this.visibleOne(v, 'read');
   }
 
   /** The current version in the scope's own set, row-locked until the transaction ends (read-modify-write). */
@@ -81,12 +131,14 @@ export class Repository {
     return row ? toVersion(row, this.own.name) : undefined;
   }
 
-  vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    return this.first(
+  async vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const v = await this.first(
       (ts) => sql`select ${VERSION_COLUMNS} from ${ts.history}
                   where ${ts.key}resource_type = ${type} and id = ${id} and version_id = ${versionId}`,
       this.readSets(type),
     );
+    // Visibility follows the resource's current state, like read.
+    return v && (await this.visibleOne({ ...v, deleted: false }, 'vread')) ? v : undefined;
   }
 
   /**
@@ -110,12 +162,16 @@ export class Repository {
           order by last_updated desc, resource_type, id, version_id desc
           limit ${q.count + 1} offset ${q.offset}`,
     );
-    return page(rows.map((r) => toVersion(r, ts.name)), q.count);
+    const p = page(rows.map((r) => toVersion(r, ts.name)), q.count);
+    return { ...p, versions: await this.visible(p.versions, 'history') };
   }
 
   /** FHIR search over the scope's own set and, for shareable types, the shared one. */
-  search(req: SearchRequest): Promise<SearchResult> {
-    return runSearch(this.tx, searchScope(this.scope.tenantId, (t) => this.isShareable(t)), req);
+  async search(req: SearchRequest): Promise<SearchResult> {
+    const allowed = restrictSearch(req, this.scope.gate, this.scope.enabledTypes, this.scope.maxCount);
+    const result = await runSearch(this.tx, this.searchScope(), allowed);
+    // _include/_revinclude of types the caller may not read are left out, not leaked.
+    return { ...result, included: await this.visible(result.included, 'read') };
   }
 
   /**
@@ -134,16 +190,43 @@ export class Repository {
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */
   async write(type: string, id: string, input: JsonObject, options: Omit<WriteItem, 'type' | 'id' | 'input'>): Promise<WriteResult> {
-    const [result] = await writeVersions(this.tx, this, [{ type, id, input, ...options }]);
+    const [result] = await this.writeMany([{ type, id, input, ...options }]);
     return result!;
   }
 
-  /** Many writes with a constant number of statements (bundles). */
-  writeMany(items: WriteItem[]): Promise<WriteResult[]> {
-    return writeVersions(this.tx, this, items);
+  /**
+   * Many writes with a constant number of statements (bundles). Under a policy's criteria the
+   * resources must be visible before (updates) and after the write, else nothing is written (403).
+   */
+  async writeMany(items: WriteItem[]): Promise<WriteResult[]> {
+    await this.assertWritable(items, 'before');
+    const results = await writeVersions(this.tx, this, items);
+    await this.assertWritable(items, 'after');
+    return results;
   }
 
-  delete(type: string, id: string, ifMatch: number | undefined) {
+  private async assertWritable(items: WriteItem[], when: 'before' | 'after'): Promise<void> {
+    const gate = this.scope.gate;
+    if (!gate) return;
+    const restricted = items.filter((i) => gate.check(writeInteraction(i.freshId, i.interaction), i.type).criteria && !(when === 'before' && i.freshId));
+    if (!restricted.length) return;
+    for (const item of restricted) {
+      const current = await this.first(
+        (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key}resource_type = ${item.type} and id = ${item.id} and not deleted`,
+        [this.own],
+      );
+      if (current === undefined) continue;
+      const [ok] = await this.visible([current], writeInteraction(item.freshId, item.interaction));
+      if (!ok) {
+        throw when === 'before'
+          ? FhirError.notFound(`${item.type}/${item.id} is not known`)
+          : FhirError.forbidden(`Access denied: the written ${item.type} would not meet the criteria of the caller's access policy`);
+      }
+    }
+  }
+
+  async delete(type: string, id: string, ifMatch: number | undefined) {
+    await this.assertWritable([{ type, id, input: {}, interaction: 'delete' }], 'before');
     return deleteResource(this.tx, this, type, id, ifMatch);
   }
 }

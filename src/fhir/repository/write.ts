@@ -1,3 +1,4 @@
+import type { PolicyInteraction } from '../../auth/policies.js';
 import type { Tx } from '../../db/database.js';
 import { run, sql } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface WriteItem {
   freshId?: boolean;
   /** Where the resource stands in the request, for OperationOutcome paths (e.g. Bundle.entry[3].resource). */
   path?: string;
+  /** For access policies: defaults to create for fresh ids, else update. */
+  interaction?: PolicyInteraction;
 }
 
 export interface WriteResult {

@@ -46,6 +46,11 @@ export type Clause =
   | { kind: 'chain'; def: SearchParamDef; targets: { type: string; next: Clause }[] }
   /** Reverse chaining `_has` (R4 §3.1.1.4.10): some `type` resource refers to this one by `def` and satisfies `next`. */
   | { kind: 'has'; type: string; def: SearchParamDef; next: Clause }
+  /**
+   * Access criteria (policies): resources of `type` must meet one of the options (each an AND of
+   * clauses); resources of other types are not affected (system-level searches).
+   */
+  | { kind: 'any'; type: string; options: Clause[][] }
   /** Compartment search: refers to the compartment owner by one of the listed reference parameters. */
   | { kind: 'compartment'; codes: string[]; ownerType: string; ownerId: string };
 

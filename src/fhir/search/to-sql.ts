@@ -89,6 +89,10 @@ export function clauseSql(c: Clause, s: Subject, scope: SearchScope, aliases: Al
           and ${raw(a)}.target_id = ${s.id} and ${raw(a)}.resource_type = ${c.type} and ${raw(a)}.code = ${c.def.code} and ${inner})`;
       }));
     }
+    case 'any': {
+      const options = c.options.map((clauses) => (clauses.length ? sql`(${join(clauses.map((x) => clauseSql(x, s, scope, aliases)), ' and ')})` : raw('true')));
+      return sql`(${s.type} <> ${c.type} or ${or(options)})`;
+    }
     case 'compartment': {
       const a = aliases.next();
       return sql`exists (select 1 from ${s.set.index('reference')} ${raw(a)} where ${s.set.key(a)}${raw(a)}.resource_type = ${s.type}

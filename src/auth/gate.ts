@@ -1,0 +1,32 @@
+import { FhirError } from '../fhir/errors.js';
+import { decide, type Decision } from './decide.js';
+import type { AccessPolicy, PolicyInteraction } from './policies.js';
+import type { Principal } from './principal.js';
+
+/**
+ * The access decisions of one request: who (principal), where (tenant or the shared set), under
+ * which policies. The repository asks it before every interaction and for every included type;
+ * a refusal is a 403 whose reason says which rule is missing (the audit log records it).
+ */
+export class AccessGate {
+  constructor(
+    private readonly principal: Principal,
+    private readonly policies: readonly AccessPolicy[],
+    private readonly tenant: string | null,
+  ) {}
+
+  get tableSet(): 'tenant' | 'shared' {
+    return this.tenant === null ? 'shared' : 'tenant';
+  }
+
+  check(interaction: PolicyInteraction, type: string, instance = false): Decision {
+    return decide(this.principal, this.policies, { interaction, type, tableSet: this.tableSet, tenant: this.tenant, instance });
+  }
+
+  /** Throws 403 when refused; else the criteria the resources must meet (undefined: none). */
+  require(interaction: PolicyInteraction, type: string, instance = false): string[] | undefined {
+    const d = this.check(interaction, type, instance);
+    if (!d.allowed) throw FhirError.forbidden(`Access denied: ${d.reason}`);
+    return d.criteria;
+  }
+}

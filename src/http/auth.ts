@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { ADMIN_TOKEN_PRINCIPAL, GATEWAY } from '../auth/principal.js';
+import type { TokenVerifier } from '../auth/token.js';
+import { authConfigured, type Config } from '../config.js';
+import type { AppEnv } from '../env.js';
+import { FhirError } from '../fhir/errors.js';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function bearer(authorization: string | undefined): string | undefined {
+  return /^Bearer +(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
+/** True when the token is ADMIN_TOKEN (constant-time compare). */
+export function isAdminToken(token: string | undefined, adminToken: string | undefined): boolean {
+  if (adminToken === undefined || token === undefined) return false;
+  return timingSafeEqual(digest(token), digest(adminToken));
+}
+
+/**
+ * Who is calling (DESIGN.md §1, first step). ADMIN_TOKEN: the operator. With token verification
+ * configured, every other request needs a valid JWT (401 otherwise) and X-Tenant-ID alone is never
+ * trusted. Without it (gateway mode) the caller is whoever the gateway in front says it is.
+ */
+export function authenticate(adminToken: string | undefined, verifier: TokenVerifier | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearer(c.req.header('authorization'));
+    if (isAdminToken(token, adminToken)) {
+      c.set('principal', ADMIN_TOKEN_PRINCIPAL);
+    } else if (verifier !== undefined) {
+      if (token === undefined) throw FhirError.unauthorized('A bearer token is required');
+      c.set('principal', await verifier(token));
+    } else {
+      c.set('principal', GATEWAY);
+    }
+    await next();
+  };
+}
+
+/** The admin routes: the admin token, or a verified token with the admin claim. */
+export function requireAdmin(config: Config): MiddlewareHandler<AppEnv> {
+  const enabled = config.adminToken !== undefined || authConfigured(config.auth);
+  return async (c, next) => {
+    if (!enabled) throw FhirError.unauthorized('The admin API is disabled: the server has no ADMIN_TOKEN');
+    if (!c.var.principal.admin) throw FhirError.unauthorized('Admin credential missing or wrong');
+    await next();
+  };
+}
