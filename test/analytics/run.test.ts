@@ -52,6 +52,13 @@ describe('ViewDefinition as a stored type', () => {
     expect((await viaTenant.json()).resource).toBe('Patient');
   });
 
+  it('is listed by a search, which has no parameters for it', async () => {
+    const list = await s.fhir('t1', '/ViewDefinition');
+    expect(list.status).toBe(200);
+    expect((await list.json()).entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['patient-demographics']);
+    expect((await s.request('/shared/fhir/ViewDefinition')).status).toBe(200);
+  });
+
   it('is checked by the ViewDefinition parser, not the R4 validator', async () => {
     const put = (view: object) => s.request('/shared/fhir/ViewDefinition/bad', { method: 'PUT', headers: admin, body: JSON.stringify({ ...view, id: 'bad' }) });
     const noSelect = await put({ resourceType: 'ViewDefinition', status: 'active', resource: 'Patient', select: [] });
