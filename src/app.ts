@@ -3,7 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
-import { FhirError } from './fhir/errors.js';
+import { FhirError, outcome } from './fhir/errors.js';
+import { Metrics } from './http/metrics.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { authenticate } from './http/auth.js';
 import { PolicyStore } from './auth/policy-store.js';
@@ -23,9 +24,22 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
   };
+  const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });
   app.use('*', requestLog(deps.log));
+  app.use('*', metrics.middleware());
+  // Liveness: the process answers. Readiness: the database answers too (load balancers stop
+  // sending traffic while it does not). Metrics: for the scraper; keep it off the public network.
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await withTimeout(deps.db.ping(), 2000);
+      return c.json({ status: 'ready' });
+    } catch {
+      return c.json(outcome([{ severity: 'error', code: 'transient', diagnostics: 'The database is not reachable' }]), 503);
+    }
+  });
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier));
   app.use('*', bodyLimit({
     maxSize: deps.config.maxBodyBytes,
@@ -48,6 +62,10 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   app.notFound((c) => {
     throw FhirError.notFound(`Nothing at ${new URL(c.req.url).pathname.slice(0, 200)}`);
   });
-  app.onError(renderError(deps.log, deps.db));
+  app.onError(renderError(deps.log, deps.db, metrics));
   return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }

@@ -22,6 +22,18 @@ export interface Config {
   /** Most entries of a transaction or batch Bundle; more → 413 (a tenant may set a lower one). */
   maxBundleEntries: number;
   auth: AuthConfig;
+  /** Per statement, set in each transaction: one slow query cannot hold a connection for ever. */
+  statementTimeoutMs: number;
+  /** How long opening a database connection may take before the request fails with 503. */
+  dbConnectTimeoutSeconds: number;
+  /** How long a request may wait for a database transaction to start before a 503. */
+  dbStartTimeoutMs: number;
+  /** Named prepared statements; false behind PgBouncer in transaction mode (DB_POOLER=pgbouncer). */
+  dbPrepare: boolean;
+  /** Label request metrics with the tenant (off: tenants are unbounded, Prometheus series are not free). */
+  metricsTenantLabel: boolean;
+  /** On SIGTERM: how long in-flight requests may finish before the process exits anyway. */
+  shutdownGraceMs: number;
 }
 
 /** Token verification (README: Tokens). None of the key settings given: gateway mode. */
@@ -86,6 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
+    statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 30_000, 0),
+    dbConnectTimeoutSeconds: int(env, 'DB_CONNECT_TIMEOUT_SECONDS', 5),
+    dbPrepare: env.DB_POOLER !== 'pgbouncer',
+    dbStartTimeoutMs: int(env, 'DB_START_TIMEOUT_MS', 5_000),
+    metricsTenantLabel: env.METRICS_TENANT_LABEL === 'true',
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET || undefined,
       jwksUrl: env.AUTH_JWKS_URL || undefined,

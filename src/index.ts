@@ -15,11 +15,22 @@ const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname
   log.info({ port: info.port, host: config.host, backend: deps.db.kind }, 'FHIR server listening');
 });
 
+// SIGTERM: stop accepting, let in-flight requests finish (up to SHUTDOWN_GRACE_MS), close the pool.
+let stopping = false;
 const shutdown = () => {
-  log.info('shutting down');
+  if (stopping) return;
+  stopping = true;
+  log.info({ graceMs: config.shutdownGraceMs }, 'shutting down');
+  const force = setTimeout(() => {
+    log.warn('in-flight requests did not finish in time; exiting');
+    process.exit(1);
+  }, config.shutdownGraceMs);
+  force.unref();
   server.close(() => {
     void deps.db.close().finally(() => process.exit(0));
   });
+  // Idle keep-alive connections would hold close() open until they time out.
+  (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

@@ -5,8 +5,21 @@ export interface Tx {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
+export interface PoolStats {
+  /** Transactions holding a connection. */
+  inUse: number;
+  /** Transactions waiting for one. */
+  waiting: number;
+  max: number;
+}
+
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
+  /** statement_timeout set in every transaction (0: none). */
+  readonly statementTimeoutMs: number;
+  /** A round trip, for readiness checks. */
+  ping(): Promise<void>;
+  stats(): PoolStats;
   /** One pinned transaction; commits when fn resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

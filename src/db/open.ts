@@ -18,7 +18,16 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
       await migratePostgresUrl(config.migrationDatabaseUrl);
       log.info('migrations applied');
     }
-    return { db: openPostgres(config.databaseUrl, { max: config.dbPoolMax }), createdNow: false };
+    return {
+      db: openPostgres(config.databaseUrl, {
+        max: config.dbPoolMax,
+        statementTimeoutMs: config.statementTimeoutMs,
+        connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
+        prepare: config.dbPrepare,
+        startTimeoutMs: config.dbStartTimeoutMs,
+      }),
+      createdNow: false,
+    };
   }
   const createdNow = !existsSync(config.dataDir);
   const db = await openPglite(config.dataDir);

@@ -5,14 +5,26 @@ import type { Database, Tx } from './database.js';
 export async function openPglite(dataDir: string | undefined): Promise<Database & { pg: PGlite }> {
   const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
   await pg.waitReady;
+  let active = 0;
   return {
     kind: 'pglite',
     pg,
-    transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      return pg.transaction((t) =>
-        fn({ query: async (text, params = []) => (await t.query(text, params as unknown[])).rows as never }),
-      );
+    // One process, one connection: a statement timeout has nothing to free up.
+    statementTimeoutMs: 0,
+    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      active++;
+      try {
+        return await pg.transaction((t) =>
+          fn({ query: async (text, params = []) => (await t.query(text, params as unknown[])).rows as never }),
+        );
+      } finally {
+        active--;
+      }
     },
+    async ping() {
+      await pg.query('select 1');
+    },
+    stats: () => ({ inUse: Math.min(active, 1), waiting: Math.max(0, active - 1), max: 1 }),
     close: () => pg.close(),
   };
 }

@@ -16,12 +16,16 @@ export interface TenantRecord {
  * (postgres.js or PgBouncer in transaction mode) never carries them into another request, and
  * isolation holds even when the server was handed a superuser URL.
  */
-const ENTER = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true)";
+const ENTER = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true), set_config('statement_timeout', $3, true)";
+
+function enter(tx: Tx, db: Database, role: string, tenant: string) {
+  return tx.query(ENTER, [role, tenant, String(db.statementTimeoutMs)]);
+}
 
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.query(ENTER, ['fhir_app', tenantId]);
+    await enter(tx, db, 'fhir_app', tenantId);
     // RLS shows fhir_app the registry row of its own tenant only.
     const [tenant] = await tx.query<TenantRecord>('select id, name, status, config from tenant where id = $1', [tenantId]);
     if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
@@ -36,7 +40,7 @@ export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenan
  */
 export function withTenantData<T>(db: Database, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.query(ENTER, ['fhir_app', tenantId]);
+    await enter(tx, db, 'fhir_app', tenantId);
     return fn(tx);
   });
 }
@@ -47,7 +51,7 @@ export function withTenantData<T>(db: Database, tenantId: string, fn: (tx: Tx) =
  */
 export function withShared<T>(db: Database, access: 'read' | 'write', fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.query(ENTER, [access === 'write' ? 'fhir_admin' : 'fhir_app', '']);
+    await enter(tx, db, access === 'write' ? 'fhir_admin' : 'fhir_app', '');
     return fn(tx);
   });
 }
@@ -55,7 +59,7 @@ export function withShared<T>(db: Database, access: 'read' | 'write', fn: (tx: T
 /** Tenant lifecycle: runs as fhir_admin, which may only call the fhir_admin.* functions. */
 export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.query(ENTER, ['fhir_admin', '']);
+    await enter(tx, db, 'fhir_admin', '');
     return fn(tx);
   });
 }

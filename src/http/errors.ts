@@ -5,6 +5,7 @@ import type { AppEnv } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import type { Logger } from '../log.js';
 import { auditDenied } from '../auth/audit.js';
+import type { Metrics } from './metrics.js';
 import type { Database } from '../db/database.js';
 import { FHIR_JSON } from '../fhir/respond.js';
 
@@ -18,7 +19,7 @@ function fromDatabase(err: unknown): FhirError | undefined {
     return new FhirError(503, 'transient', 'The database is unavailable; retry later');
   }
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT'].includes(code)) {
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT'].includes(code)) {
     return new FhirError(503, 'transient', 'The database is unavailable; retry later');
   }
   return undefined;
@@ -28,8 +29,12 @@ function fromDatabase(err: unknown): FhirError | undefined {
  * The one place errors become responses: always an OperationOutcome, never internals. Refused
  * requests (401, 403) are recorded in the audit log, after the request's transaction has ended.
  */
-export function renderError(log: Logger, db: Database): ErrorHandler<AppEnv> {
+export function renderError(log: Logger, db: Database, metrics?: Metrics): ErrorHandler<AppEnv> {
   return async (err, c) => {
+    if (!(err instanceof FhirError) && metrics) {
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code).slice(0, 40) : 'unknown';
+      metrics.dbErrors.inc({ code });
+    }
     let fhir = err instanceof FhirError ? err : fromDatabase(err);
     if (fhir === undefined && err instanceof HTTPException && err.status < 500) {
       fhir = new FhirError(err.status, 'invalid', err.message || 'Bad request');

@@ -41,8 +41,12 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   await admin.unsafe(`create database ${name} template ${TEMPLATE_DB}`);
   await admin.end();
   const owner = postgres(withDatabase(url, name), { max: 2, onnotice: () => {} });
-  const appUrl = withDatabase(url, name, { name: APP_LOGIN, password: APP_LOGIN });
-  const db = openPostgres(appUrl, { max: 10 });
+  // TEST_PGBOUNCER_PORT: the app's connections go through PgBouncer in transaction mode (no
+  // named prepared statements there); migrations and the owner's checks go direct.
+  const bouncer = process.env.TEST_PGBOUNCER_PORT;
+  const direct = withDatabase(url, name, { name: APP_LOGIN, password: APP_LOGIN });
+  const appUrl = bouncer ? direct.replace(/:\d+\//, `:${bouncer}/`) : direct;
+  const db = openPostgres(appUrl, { max: 10, prepare: !bouncer });
   return {
     kind: 'postgres',
     db,

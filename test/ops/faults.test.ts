@@ -1,0 +1,153 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { pino } from 'pino';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { migratePostgresUrl } from '../../src/db/migrate.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
+import { createTenant } from '../../src/admin/tenants.js';
+import { canStartClusters, ownCluster, type OwnCluster } from '../helpers/pg-cluster.js';
+
+/*
+ * Faults on a real server of the test's own: PostgreSQL stopped and started under load, backends
+ * killed mid-transaction, statements that run too long. Acknowledged writes must survive; every
+ * failure must be a 503 OperationOutcome; service must resume by itself; no tenant may see another's.
+ */
+const enabled = Boolean(process.env.TEST_DATABASE_URL) && canStartClusters();
+let cluster: OwnCluster;
+let server: ServerType;
+let base = '';
+let side: postgres.Sql;
+let db: ReturnType<typeof openPostgres>;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  cluster = ownCluster(56000 + Math.floor(Math.random() * 500));
+  await migratePostgresUrl(cluster.url);
+  side = postgres(cluster.url, { max: 1, onnotice: () => {} });
+  await side.unsafe("create role fault_api login password 'fault_api'; grant fhir_app, fhir_admin to fault_api");
+  db = openPostgres(cluster.url.replace('postgres@', 'fault_api:fault_api@'), { max: 8, connectTimeoutSeconds: 2, statementTimeoutMs: 300, startTimeoutMs: 3000 });
+  await withAdmin(db, async (tx) => {
+    await createTenant(tx, 'fa', 'A', {});
+    await createTenant(tx, 'fb', 'B', {});
+  });
+  const app = createApp({ db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: pino({ level: 'silent' }) });
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      base = `http://127.0.0.1:${info.port}`;
+      resolve();
+    });
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (!enabled) return;
+  await new Promise((r) => server.close(r));
+  await db.close().catch(() => {});
+  await side.end().catch(() => {});
+  cluster.destroy();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function call(method: string, path: string, tenant: string, body?: object) {
+  const started = Date.now();
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method, signal: AbortSignal.timeout(15_000),
+      headers: { 'x-tenant-id': tenant, 'content-type': 'application/fhir+json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, text, ms: Date.now() - started };
+  } catch (err) {
+    return { status: -1, text: String(err), ms: Date.now() - started };
+  }
+}
+
+describe.runIf(enabled)('faults on a real server', () => {
+  it('answers 503 while PostgreSQL is down, resumes by itself, and loses no acknowledged write', async () => {
+    const acked: { tenant: string; id: string }[] = [];
+    const statuses = new Map<number, number>();
+    const ready: number[] = [];
+    let running = true;
+    const worker = async (tenant: string) => {
+      while (running) {
+        const r = await call('POST', '/fhir/Patient', tenant, { resourceType: 'Patient', gender: tenant === 'fa' ? 'female' : 'male' });
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 201) acked.push({ tenant, id: JSON.parse(r.text).id });
+        else if (r.status === 503) expect(JSON.parse(r.text).resourceType).toBe('OperationOutcome');
+        // Never a hang: the start timeout (3 s) and connect timeout (2 s) bound every request.
+        expect(r.ms).toBeLessThan(8_000);
+      }
+    };
+    const probe = async () => {
+      while (running) {
+        ready.push((await fetch(`${base}/readyz`).catch(() => ({ status: -1 }))).status);
+        await sleep(100);
+      }
+    };
+    const load = Promise.all([worker('fa'), worker('fb'), worker('fa'), worker('fb'), probe()]);
+    await sleep(1500);
+    cluster.stop('fast');
+    await sleep(2500);
+    cluster.start();
+    await sleep(3000);
+    running = false;
+    await load;
+
+    if (process.env.SHOW_FAULTS) console.log(JSON.stringify({ statuses: [...statuses], ready: ready.join('') }));
+    expect([...statuses.keys()].sort()).toEqual([201, 503]);
+    expect(ready).toContain(503);
+    // Service resumes by itself: within a few seconds of the restart every probe is ready again.
+    let resumed = false;
+    for (let i = 0; i < 50 && !resumed; i++) {
+      resumed = (await fetch(`${base}/readyz`)).status === 200 && (await call('GET', '/fhir/Patient?_count=1', 'fa')).status === 200;
+      if (!resumed) await sleep(200);
+    }
+    expect(resumed).toBe(true);
+    for (const tenant of ['fa', 'fb']) {
+      const ids = new Set((await side.unsafe('select id from resource where tenant_id = $1', [tenant])).map((r) => r.id as string));
+      const mine = acked.filter((a) => a.tenant === tenant);
+      expect(mine.length).toBeGreaterThan(0);
+      for (const a of mine) expect(ids.has(a.id), `${tenant} ${a.id}`).toBe(true);
+    }
+  }, 60_000);
+
+  it('survives backends killed mid-transaction: 503s only, no foreign rows, the pool recovers', async () => {
+    let running = true;
+    const bad: string[] = [];
+    const statuses = new Map<number, number>();
+    const reader = async (tenant: string) => {
+      while (running) {
+        const r = await call('GET', '/fhir/Patient?_count=50', tenant);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 200) {
+          const genders = [...r.text.matchAll(/"gender": ?"(\w+)"/g)].map((m) => m[1]);
+          if (genders.some((g) => g !== (tenant === 'fa' ? 'female' : 'male'))) bad.push(tenant);
+        }
+      }
+    };
+    const killer = async () => {
+      while (running) {
+        await side.unsafe("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'fhir-rls' and pid <> pg_backend_pid()");
+        await sleep(150);
+      }
+    };
+    const load = Promise.all([reader('fa'), reader('fb'), reader('fa'), reader('fb'), killer()]);
+    await sleep(3000);
+    running = false;
+    await load;
+    expect(bad).toEqual([]);
+    expect([...statuses.keys()].every((s) => s === 200 || s === 503)).toBe(true);
+    expect(statuses.get(200)).toBeGreaterThan(0);
+    expect((await call('GET', '/fhir/Patient?_count=1', 'fb')).status).toBe(200);
+  }, 30_000);
+
+  it('cancels a statement that runs longer than STATEMENT_TIMEOUT_MS', async () => {
+    await expect(withTenant(db, 'fa', (tx) => tx.query('select pg_sleep(2)'))).rejects.toMatchObject({ code: '57014' });
+    expect((await call('GET', '/fhir/Patient?_count=1', 'fa')).status).toBe(200);
+  });
+});
