@@ -20,6 +20,11 @@ export interface Database {
   /** A round trip, for readiness checks. */
   ping(): Promise<void>;
   stats(): PoolStats;
+  /**
+   * One statement in its own implicit transaction (autocommit). Only for statements that set
+   * their own transaction-local settings, like fhir_private.read_resource (the fast read path).
+   */
+  statement<T extends Row = Row>(text: string, params: readonly unknown[]): Promise<T[]>;
   /** One pinned transaction; commits when fn resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

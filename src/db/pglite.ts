@@ -21,6 +21,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database 
         active--;
       }
     },
+    async statement(text, params) {
+      return (await pg.query(text, params as unknown[])).rows as never;
+    },
     async ping() {
       await pg.query('select 1');
     },

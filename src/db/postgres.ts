@@ -55,6 +55,9 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
         active--;
       }
     },
+    async statement(text, params) {
+      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as never;
+    },
     async ping() {
       await sql`select 1`;
     },

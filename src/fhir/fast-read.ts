@@ -1,0 +1,52 @@
+import type { Deps } from '../env.js';
+import { AccessGate } from '../auth/gate.js';
+import type { FhirContext } from './context.js';
+import { FhirError } from './errors.js';
+import type { StoredVersion } from './repository/tables.js';
+import { enabledType, tenantSettings } from './tenant-settings.js';
+
+interface Row {
+  [column: string]: unknown;
+  tenant_status: string;
+  tenant_config: Record<string, unknown>;
+  table_set: 'tenant' | 'shared' | null;
+  version_id: number | null;
+  deleted: boolean | null;
+  last_updated: string | null;
+  body: string | null;
+}
+
+const READ = 'select * from fhir_private.read_resource($1, $2, $3, $4, $5, $6)';
+
+/**
+ * read and vread in one round trip (sql/0010): the function enters the tenant (role and tenant,
+ * transaction-local, in the statement's own implicit transaction), checks it and reads. The same
+ * checks as withRepository follow in JS: tenant status, rate limit, enabled type; access was
+ * decided before. Undefined when this path does not apply (the shared base, or policy criteria
+ * that must filter the read): the caller then takes the transactional path.
+ */
+export async function fastRead(c: FhirContext, deps: Deps, type: string, id: string, versionId?: number): Promise<{ version: StoredVersion | undefined } | undefined> {
+  const scope = c.var.scope;
+  if (scope.kind !== 'tenant') return undefined;
+  const gate = new AccessGate(c.var.principal, await deps.services.policies.all(), scope.tenantId);
+  const decision = gate.check(versionId === undefined ? 'read' : 'vread', type);
+  if (!decision.allowed || decision.criteria) return undefined;
+  const rows = await deps.db.statement<Row>(READ, [
+    scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type), String(deps.db.statementTimeoutMs),
+  ]);
+  const row = rows[0];
+  if (row === undefined) throw FhirError.notFound(`Unknown tenant "${scope.tenantId}"`);
+  if (row.tenant_status !== 'active') throw FhirError.forbidden(`Tenant "${scope.tenantId}" is suspended`);
+  const settings = tenantSettings({ config: row.tenant_config });
+  if (settings.rateLimit) {
+    const wait = deps.services.limiter.take(scope.tenantId, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
+    if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
+  }
+  if (!enabledType(settings, type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
+  if (row.table_set === null || row.version_id === null) return { version: undefined };
+  return {
+    version: {
+      resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated ?? '', deleted: row.deleted === true, body: row.body, set: row.table_set,
+    },
+  };
+}
