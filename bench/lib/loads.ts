@@ -1,0 +1,61 @@
+import { runJson } from './process.js';
+
+/** What a load-generator process reports. Latencies in ms. */
+export interface LoadResult {
+  rps: number;
+  requests: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  statusCodes?: Record<string, { count: number }>;
+  /** CPU time the load-generator process used (user + system), ms. */
+  cpuMs?: number;
+  /** CPU time of the PostgreSQL backends this load used (postgres.js loads), ms. */
+  pgCpuMs?: number;
+}
+
+export interface HttpLoad {
+  base: string;
+  paths: string[];
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}
+
+/** autocannon in its own process (bench/lib/http-load.ts). Throws when any request failed. */
+export async function runHttpLoad(load: HttpLoad, allowNon2xx = false): Promise<LoadResult> {
+  const r = await runJson<LoadResult>('bench/lib/http-load.ts', load);
+  if ((!allowNon2xx && r.non2xx > 0) || r.errors > 0) {
+    throw new Error(`load on ${load.paths[0]}: ${r.non2xx} non-2xx, ${r.errors} errors ${JSON.stringify(r.statusCodes)}`);
+  }
+  return r;
+}
+
+export type PgMode = 'autocommit' | 'tx' | 'tx-pipelined' | 'one-call' | 'bound';
+
+export interface PgLoad {
+  url: string;
+  mode: PgMode;
+  pool: number;
+  concurrency: number;
+  duration: number;
+  keys: [string, string, string][];
+}
+
+/** postgres.js reads in their own process (bench/lib/pg-load.ts). */
+export function runPgLoad(load: PgLoad): Promise<LoadResult> {
+  return runJson<LoadResult>('bench/lib/pg-load.ts', load);
+}
+
+export interface CrudResult extends LoadResult {
+  iterations: number;
+  ops: Record<string, { n: number; p50: number; p90: number; p99: number }>;
+  failures: Record<string, number>;
+}
+
+/** The CRUD mix in its own process (bench/lib/crud-load.ts). */
+export function runCrudLoad(load: { base: string; tenant: string; concurrency: number; duration: number }): Promise<CrudResult> {
+  return runJson<CrudResult>('bench/lib/crud-load.ts', load);
+}
