@@ -1,0 +1,44 @@
+/**
+ * npm run bench: every benchmark of issue 7 in one run, on one throwaway PostgreSQL 15 cluster
+ * (and an embedded PGlite), so the ratios compare measurements taken side by side. Prints each
+ * table, then the targets; writes bench/results/*.json and bench/results/summary.json.
+ */
+import { rmSync } from 'node:fs';
+import { runCrud } from './crud.js';
+import { runEmbedded } from './embedded.js';
+import { runIngest } from './ingest.js';
+import { BenchContext } from './lib/context.js';
+import { printTargets, readSummary } from './lib/results.js';
+import { runNoisy } from './noisy.js';
+import { runProfile } from './profile.js';
+import { runRead } from './read.js';
+import { runSearch } from './search.js';
+
+const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
+  ['read', runRead],
+  ['search', runSearch],
+  ['crud', runCrud],
+  ['ingest', runIngest],
+  ['profile', runProfile],
+  ['noisy', runNoisy],
+  ['embedded', runEmbedded],
+];
+const only = process.env.BENCH_ONLY?.split(',');
+
+rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
+const ctx = new BenchContext();
+const onSignal = () => void ctx.close().finally(() => process.exit(130));
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+const started = performance.now();
+try {
+  for (const [name, run] of steps) {
+    if (only && !only.includes(name)) continue;
+    console.log(`\n===== ${name} (${Math.round((performance.now() - started) / 1000)} s in)`);
+    await run(ctx);
+  }
+} finally {
+  await ctx.close();
+}
+console.log(`\n===== targets (${Math.round((performance.now() - started) / 1000)} s in all)`);
+printTargets(readSummary());
