@@ -25,9 +25,9 @@ function enter(tx: Tx, db: Database, role: string, tenant: string) {
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await enter(tx, db, 'fhir_app', tenantId);
-    // RLS shows fhir_app the registry row of its own tenant only.
-    const [tenant] = await tx.query<TenantRecord>('select id, name, status, config from tenant where id = $1', [tenantId]);
+    // Role, tenant and timeout set, then the registry row read as fhir_app (RLS shows it only its
+    // own tenant's row): one round trip (sql/0011).
+    const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2)', [tenantId, String(db.statementTimeoutMs)]);
     if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
     if (tenant.status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
     return fn(tx, tenant);
