@@ -40,6 +40,7 @@ const byType = (t: string) => stored.filter((r) => r.resourceType === t);
 
 describe('the official R4 examples', () => {
   it('are stored, but for true violations', () => {
+    console.log(`R4 examples: ${stored.length} stored of ${examples.length}`);
     expect(stored.length).toBeGreaterThan(2500);
     // Each refusal is a true violation of R4 (the validator's own fixture says why, per file).
     const noBase = (t: string) => ['author', 'effective', 'end', 'keyword', 'workflow'].map((p) => `SearchParameter/${t}-extensions-${t === 'codesystem' ? 'CodeSystem' : 'ValueSet'}-${p}: 400`);
