@@ -14,13 +14,15 @@ import { assertMatches, QUERY_NAMES, searchQueries, type SearchQueries } from '.
 import { recordTargets, writeResult } from './lib/results.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 import { createFhirDatabase, type FhirDatabase } from './lib/stack.js';
+import { clusterCpuMs, processCpuMs } from './lib/proc-cpu.js';
 import { median, round } from './lib/stats.js';
 import { syntheaBundles } from './lib/synthea.js';
 
 const NEIGHBOURS = Number(process.env.BENCH_NOISY_TENANTS ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_NOISY_SECONDS ?? 3);
-const CONNECTIONS = 4;
+const ROUNDS = Number(process.env.BENCH_NOISY_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_NOISY_SECONDS ?? 2);
+/** One connection: p50 is then the service time of a search, not a queue this bench made. */
+const CONNECTIONS = 1;
 const S = 's';
 
 interface Side {
@@ -28,20 +30,24 @@ interface Side {
   server: ServerProcess;
 }
 
-type Phase = Record<keyof SearchQueries, { control: number[]; grown: number[] }>;
+type Phase = Record<keyof SearchQueries, { control: number[]; grown: number[]; cpu: { control: number[]; grown: number[] } }>;
 
 /** Each database gave tenant s's resources its own ids, so each side has its own instances of the queries. */
 type SideQueries = Record<'control' | 'grown', SearchQueries>;
 
-async function measure(sides: { control: Side; grown: Side }, queries: SideQueries): Promise<Phase> {
+async function measure(sides: { control: Side; grown: Side }, queries: SideQueries, clusterDir: string): Promise<Phase> {
   const names = Object.keys(queries.control) as (keyof SearchQueries)[];
-  const phase = Object.fromEntries(names.map((n) => [n, { control: [] as number[], grown: [] as number[] }])) as Phase;
+  const phase = Object.fromEntries(names.map((n) => [n, { control: [] as number[], grown: [] as number[], cpu: { control: [] as number[], grown: [] as number[] } }])) as Phase;
   for (let r = 0; r < ROUNDS; r++) {
     for (const name of names) {
       const order = (r + names.indexOf(name)) % 2 === 0 ? (['control', 'grown'] as const) : (['grown', 'control'] as const);
       for (const side of order) {
+        const s0 = processCpuMs(sides[side].server.pid);
+        const p0 = clusterCpuMs(clusterDir);
         const res = await runHttpLoad({ base: sides[side].server.base, paths: queries[side][name], connections: CONNECTIONS, duration: SECONDS });
         phase[name][side].push(res.p50);
+        // Server + PostgreSQL CPU per search: the work the growth may add, apart from the machine's noise.
+        phase[name].cpu[side].push((processCpuMs(sides[side].server.pid) - s0 + clusterCpuMs(clusterDir) - p0) / res.requests);
       }
     }
   }
@@ -55,8 +61,9 @@ function ratios(phase: Phase) {
     names.map((n) => [n, round(median(phase[n].grown.map((g, i) => g / phase[n].control[i]!)), 3)]),
   ) as Record<keyof SearchQueries, number>;
   // The query set as a whole: sum of the three p50s, grown over control, median of rounds.
+  const cpuSet = median(Array.from({ length: rounds }, (_, i) => names.reduce((a, n) => a + phase[n].cpu.grown[i]!, 0) / names.reduce((a, n) => a + phase[n].cpu.control[i]!, 0)));
   const set = median(Array.from({ length: rounds }, (_, i) => names.reduce((a, n) => a + phase[n].grown[i]!, 0) / names.reduce((a, n) => a + phase[n].control[i]!, 0)));
-  return { perQuery, querySet: round(set, 3) };
+  return { perQuery, querySet: round(set, 3), cpuQuerySet: round(cpuSet, 3) };
 }
 
 export async function runNoisy(ctx: BenchContext) {
@@ -80,8 +87,8 @@ export async function runNoisy(ctx: BenchContext) {
   for (const side of ['control', 'grown'] as const) {
     for (const n of Object.keys(queries[side]) as (keyof SearchQueries)[]) await assertMatches(sides[side].server.base, queries[side][n]);
   }
-  await measure(sides, queries); // warm-up of both servers
-  const before = await measure(sides, queries);
+  await measure(sides, queries, cluster.dir); // warm-up of both servers
+  const before = await measure(sides, queries, cluster.dir);
 
   const grownBase = sides.grown.server.base;
   const started = performance.now();
@@ -97,7 +104,7 @@ export async function runNoisy(ctx: BenchContext) {
   await analyze(sides.grown.db.superUrl);
   await analyze(sides.control.db.superUrl);
   console.log(`noisy: ${NEIGHBOURS} neighbour tenants, ${neighbourResources} resources (${round(neighbourResources / sBundle.resources, 1)}x tenant s) in ${round(loadSeconds, 1)} s`);
-  const after = await measure(sides, queries);
+  const after = await measure(sides, queries, cluster.dir);
 
   const b = ratios(before);
   const a = ratios(after);
@@ -109,9 +116,11 @@ export async function runNoisy(ctx: BenchContext) {
     'grown p50 ms (after)': round(median(after[n].grown), 2),
     'ratio before (calibration)': b.perQuery[n],
     'ratio after': a.perQuery[n],
+    'CPU ms/search control': round(median(after[n].cpu.control), 3),
+    'CPU ms/search grown': round(median(after[n].cpu.grown), 3),
   }));
   console.table(table);
-  console.log(`query set ratio grown/control: before ${b.querySet}, after ${a.querySet}`);
+  console.log(`query set p50 ratio grown/control: before ${b.querySet}, after ${a.querySet}; CPU per search ratio: before ${b.cpuQuerySet}, after ${a.cpuQuerySet}`);
   writeResult('noisy', {
     setup: { tenantS: { bundle: sBundle.file, resources: sBundle.resources }, neighbours: NEIGHBOURS, neighbourResources, growth: round(neighbourResources / sBundle.resources, 1), rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, loadSeconds: round(loadSeconds, 1) },
     ratios: { before: b, after: a },

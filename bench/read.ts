@@ -124,9 +124,11 @@ export async function runRead(ctx: BenchContext) {
     variants: table,
     runs,
   });
+  // RLS is judged on CPU per request: on a CPU-bound box it is what throughput follows, and unlike
+  // an 8-second throughput sample it hardly moves when other sessions take the cores (read.json keeps both).
   return recordTargets([
-    { id: 'read-vs-ceiling', benchmark: 'read', description: 'Read by id over HTTP / postgres.js ceiling', op: '>=', threshold: 0.6, measured: summary.readOverCeiling, unit: 'x' },
-    { id: 'rls-cost', benchmark: 'read', description: 'RLS cost on read by id (1 - on/off)', op: '<=', threshold: 15, measured: summary.rlsCostPercent, unit: '%' },
+    { id: 'read-vs-ceiling', benchmark: 'read', description: 'Read by id over HTTP / postgres.js ceiling (req/s)', op: '>=', threshold: 0.6, measured: summary.readOverCeiling, unit: 'x' },
+    { id: 'rls-cost', benchmark: 'read', description: 'RLS cost on read by id (CPU per request, on/off - 1)', op: '<=', threshold: 15, measured: summary.rlsCpuCostPercent, unit: '%' },
   ]);
 }
 
