@@ -1,3 +1,4 @@
+import { isExtraStoredType } from '../analytics/stored-types.js';
 import type { Deps } from '../env.js';
 import { AccessGate } from '../auth/gate.js';
 import type { FhirContext } from './context.js';
@@ -32,7 +33,7 @@ export async function fastRead(c: FhirContext, deps: Deps, type: string, id: str
   const decision = gate.check(versionId === undefined ? 'read' : 'vread', type);
   if (!decision.allowed || decision.criteria) return undefined;
   const rows = await deps.db.statement<Row>(READ, [
-    scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type), String(deps.db.statementTimeoutMs),
+    scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type) || isExtraStoredType(type), String(deps.db.statementTimeoutMs),
   ]);
   const row = rows[0];
   if (row === undefined) throw FhirError.notFound(`Unknown tenant "${scope.tenantId}"`);
