@@ -324,7 +324,8 @@ $$;
 -- the caller (a member of fhir_app and fhir_admin, or a superuser) is back to itself after COMMIT
 -- or ROLLBACK. Outside a transaction block they end with the statement: a statement that began
 -- with its transaction is warned (several statements sent in one query string share that start,
--- and there the settings do last to the end of the string, so it cannot be an error).
+-- and there the settings do last to the end of the string, so it cannot be an error). psql sends
+-- the simple protocol, where this holds; a driver's extended protocol may not be warned.
 CREATE OR REPLACE FUNCTION fhir_admin.as_tenant(p_tenant text)
 RETURNS SETOF public.tenant
 LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp

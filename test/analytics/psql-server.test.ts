@@ -51,8 +51,8 @@ describe('psql-server', () => {
     expect((await sql`select current_user as who`)[0]?.who).toBe('postgres');
   });
 
-  it('warns when as_tenant is called outside a transaction block', async () => {
-    await sql`select * from fhir_admin.as_tenant('acme')`;
+  it('warns when as_tenant is called outside a transaction block (as psql sends it: the simple protocol)', async () => {
+    await sql.unsafe(`select * from fhir_admin.as_tenant('acme')`).simple();
     expect(notices.join('\n')).toMatch(/outside BEGIN/);
   });
 });

@@ -13,7 +13,8 @@ SELECT is((SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.reln
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> 'fhir_owner'), 0::bigint,
           'fhir_owner owns every table');
 SELECT ok(NOT has_schema_privilege('fhir_analyst', 'fhir_private', 'USAGE')
-          AND NOT has_schema_privilege('fhir_app', 'fhir_private', 'USAGE'), 'nobody but the owner reaches fhir_private');
+          AND NOT has_function_privilege('fhir_app', 'fhir_private.secure_tables()', 'EXECUTE'),
+          'fhir_analyst cannot reach fhir_private, nor fhir_app its maintenance procedure');
 SELECT ok(has_schema_privilege('fhir_analyst', 'fhir_views', 'USAGE') AND has_schema_privilege('fhir_analyst', 'fhir_analytics', 'USAGE'),
           'fhir_analyst reaches fhir_views and fhir_analytics');
 SELECT ok(NOT has_schema_privilege('fhir_analyst', 'fhir_views', 'CREATE') AND NOT has_schema_privilege('fhir_analyst', 'fhir_analytics', 'CREATE')
