@@ -9,7 +9,7 @@
  */
 import { analyze, BenchContext, POOL, standalone } from './lib/context.js';
 import { createTenant, loadBundles, postBundle } from './lib/fhir-client.js';
-import { runHttpLoad } from './lib/loads.js';
+import { runLatencyLoad } from './lib/loads.js';
 import { assertMatches, QUERY_NAMES, searchQueries, type SearchQueries } from './lib/queries.js';
 import { recordTargets, writeResult } from './lib/results.js';
 import { startServer, type ServerProcess } from './lib/server.js';
@@ -44,7 +44,7 @@ async function measure(sides: { control: Side; grown: Side }, queries: SideQueri
       for (const side of order) {
         const s0 = processCpuMs(sides[side].server.pid);
         const p0 = clusterCpuMs(clusterDir);
-        const res = await runHttpLoad({ base: sides[side].server.base, paths: queries[side][name], connections: CONNECTIONS, duration: SECONDS });
+        const res = await runLatencyLoad({ base: sides[side].server.base, paths: queries[side][name], connections: CONNECTIONS, duration: SECONDS });
         phase[name][side].push(res.p50);
         // Server + PostgreSQL CPU per search: the work the growth may add, apart from the machine's noise.
         phase[name].cpu[side].push((processCpuMs(sides[side].server.pid) - s0 + clusterCpuMs(clusterDir) - p0) / res.requests);

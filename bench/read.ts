@@ -6,6 +6,7 @@
  *   pg:*        the fast-path candidates of the diagnosis (pipelined, one call, tenant-bound)
  *   http        GET /tenants/bench/fhir/{type}/{id} through the server (autocannon, own process)
  *   http:rls-off  the same with RLS disabled on every tenant table (bench-only switch, superuser)
+ *   http:healthz  GET /healthz (no database): the floor of this HTTP stack and load generator on this box
  * Reports medians over rounds of q/s, p50, p99, and the ratios the targets are about.
  * Run: npm run bench:read
  */
@@ -41,7 +42,7 @@ async function createReadFunction(db: FhirDatabase): Promise<void> {
     grant execute on function bench_read(text, text, text) to public;`));
 }
 
-type Variant = 'ceiling' | `pg:${Exclude<PgMode, 'autocommit'>}` | 'http' | 'http:rls-off';
+type Variant = 'ceiling' | `pg:${Exclude<PgMode, 'autocommit'>}` | 'http' | 'http:rls-off' | 'http:healthz';
 
 /** A run plus the CPU it cost per request (ms): the client or server process, PostgreSQL, the load generator. */
 interface Run extends LoadResult {
@@ -67,11 +68,11 @@ export async function runRead(ctx: BenchContext) {
   const keys = await sampleKeys(db);
   await createReadFunction(db);
   const paths = keys.map(([t, type, id]) => `/tenants/${t}/fhir/${type}/${id}`);
-  const http = (seconds: number) => withCpu(true, () => runHttpLoad({ base, paths, connections: CONCURRENCY, duration: seconds }));
+  const http = (seconds: number, p = paths) => withCpu(true, () => runHttpLoad({ base, paths: p, connections: CONCURRENCY, duration: seconds }));
   const pg = (mode: PgMode, url: string) => withCpu(false, () => runPgLoad({ url, mode, pool: POOL, concurrency: CONCURRENCY, duration: PG_SECONDS, keys }));
 
   await http(3); // warm the server (JIT, prepared statements) before anything is recorded
-  const runs: Record<Variant, Run[]> = { ceiling: [], 'pg:tx': [], 'pg:tx-pipelined': [], 'pg:one-call': [], 'pg:bound': [], http: [], 'http:rls-off': [] };
+  const runs: Record<Variant, Run[]> = { ceiling: [], 'pg:tx': [], 'pg:tx-pipelined': [], 'pg:one-call': [], 'pg:bound': [], http: [], 'http:rls-off': [], 'http:healthz': [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.ceiling.push(await pg('autocommit', db.superUrl));
     for (const mode of ['tx', 'tx-pipelined', 'one-call', 'bound'] as const) runs[`pg:${mode}`].push(await pg(mode, db.apiUrl));
@@ -85,6 +86,7 @@ export async function runRead(ctx: BenchContext) {
         if (!on) await setRowLevelSecurity(db, true);
       }
     }
+    runs['http:healthz'].push(await http(HTTP_SECONDS, ['/healthz']));
     console.log(`read round ${round + 1}/${ROUNDS}: ${Object.entries(runs).map(([k, v]) => `${k} ${Math.round(v.at(-1)!.rps)}/s`).join(', ')}`);
   }
 
@@ -96,6 +98,7 @@ export async function runRead(ctx: BenchContext) {
   // The same price in CPU: extra CPU per request with RLS on, over the total with it off.
   const rlsCpuCost = perRound((i) => runs.http[i]!.cpu.total / runs['http:rls-off'][i]!.cpu.total - 1);
   const cpuRatio = perRound((i) => runs.ceiling[i]!.cpu.total / runs.http[i]!.cpu.total);
+  const floorRatio = perRound((i) => runs['http:healthz'][i]!.rps / runs.ceiling[i]!.rps);
   const table = Object.entries(runs).map(([variant, rs]) => ({
     variant,
     'q/s (median)': Math.round(median(rs.map((r) => r.rps))),
@@ -116,6 +119,8 @@ export async function runRead(ctx: BenchContext) {
     rlsCpuCostPercent: round(rlsCpuCost * 100, 1),
     /** Ceiling CPU per read / HTTP CPU per read: the read-over-ceiling ratio a CPU-bound box would show. */
     readOverCeilingByCpu: round(cpuRatio, 3),
+    /** GET /healthz over the ceiling: what any endpoint of this HTTP stack could reach here at best. */
+    healthzOverCeiling: round(floorRatio, 3),
   };
   console.log(JSON.stringify(summary));
   writeResult('read', {

@@ -1,10 +1,10 @@
 /**
  * Issue 7 (5): three typical Synthea searches on tenant `bench` (22 patients), each with one
- * instance per patient chosen at random, 10 connections (autocannon, own process): req/s, p50, p99.
+ * instance per patient chosen at random, 10 keep-alive connections (own process, per-request timing): req/s, p50, p99.
  * Run: npm run bench:search
  */
 import { BenchContext, DATA_TENANT, standalone } from './lib/context.js';
-import { runHttpLoad, type LoadResult } from './lib/loads.js';
+import { runHttpLoad, runLatencyLoad, type LoadResult } from './lib/loads.js';
 import { assertMatches, QUERY_NAMES, searchQueries, type SearchQueries } from './lib/queries.js';
 import { writeResult } from './lib/results.js';
 import { median, round } from './lib/stats.js';
@@ -21,7 +21,7 @@ export async function runSearch(ctx: BenchContext) {
   const runs: Record<string, LoadResult[]> = {};
   await runHttpLoad({ base, paths: names.flatMap((n) => queries[n]), connections: CONNECTIONS, duration: 2 }); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
-    for (const name of names) (runs[name] ??= []).push(await runHttpLoad({ base, paths: queries[name], connections: CONNECTIONS, duration: SECONDS }));
+    for (const name of names) (runs[name] ??= []).push(await runLatencyLoad({ base, paths: queries[name], connections: CONNECTIONS, duration: SECONDS }));
   }
   const table = names.map((name) => ({
     query: QUERY_NAMES[name],

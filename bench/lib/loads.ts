@@ -33,6 +33,13 @@ export async function runHttpLoad(load: HttpLoad, allowNon2xx = false): Promise<
   return r;
 }
 
+/** Precise per-request latency (node:http, performance.now) in its own process (bench/lib/latency-load.ts). */
+export async function runLatencyLoad(load: HttpLoad): Promise<LoadResult> {
+  const r = await runJson<LoadResult>('bench/lib/latency-load.ts', load);
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`load on ${load.paths[0]}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r;
+}
+
 export type PgMode = 'autocommit' | 'tx' | 'tx-pipelined' | 'one-call' | 'bound';
 
 export interface PgLoad {
