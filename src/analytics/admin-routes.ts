@@ -9,18 +9,8 @@ import {
   sharedViewDefinition, tenantUsage, VIEW_NAME,
 } from './analytics-views.js';
 import { referencedViewId } from './run-parameters.js';
+import { jsonBody } from '../admin/input.js';
 import { requireAdmin } from '../http/auth.js';
-
-const body = async (c: { req: { text(): Promise<string> } }): Promise<Record<string, unknown>> => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
-  if (!isJsonObject(parsed)) throw FhirError.badRequest('The body must be a JSON object');
-  return parsed;
-};
 
 function viewName(name: string | undefined): string {
   if (name === undefined || !VIEW_NAME.test(name)) throw FhirError.badRequest(`An analytics view name must match ${VIEW_NAME.source}`);
@@ -61,7 +51,7 @@ export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
 
   app.put('/views/:name', async (c) => {
     const name = viewName(c.req.param('name'));
-    const input = await body(c);
+    const input = await jsonBody(c);
     if (input.materialized !== undefined && typeof input.materialized !== 'boolean') throw FhirError.badRequest('materialized must be a boolean');
     const materialized = input.materialized === true;
     const { view, existed } = await admin(async (tx) => {
