@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { authConfigured, loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { startReindexWorker } from './fhir/repository/reindex-queue.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -10,6 +11,9 @@ const deps = await bootstrap(config, log);
 
 if (!authConfigured(config.auth)) log.warn('gateway mode: no token verification configured, X-Tenant-ID is trusted; run behind an authenticating gateway');
 if (config.adminToken === undefined) log.info('admin API disabled (set ADMIN_TOKEN to enable it)');
+
+// Reindex requests recorded from psql (fhir_admin.request_reindex) are carried out here.
+const stopReindexWorker = startReindexWorker(deps.db, log);
 
 const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host }, (info) => {
   log.info({ port: info.port, host: config.host, backend: deps.db.kind }, 'FHIR server listening');
@@ -26,6 +30,7 @@ const shutdown = () => {
     process.exit(1);
   }, config.shutdownGraceMs);
   force.unref();
+  stopReindexWorker();
   server.close(() => {
     void deps.db.close().finally(() => process.exit(0));
   });

@@ -119,11 +119,13 @@ describe.runIf(enabled)('faults on a real server', () => {
   it('survives backends killed mid-transaction: 503s only, no foreign rows, the pool recovers', async () => {
     let running = true;
     const bad: string[] = [];
+    const odd: string[] = [];
     const statuses = new Map<number, number>();
     const reader = async (tenant: string) => {
       while (running) {
         const r = await call('GET', '/fhir/Patient?_count=50', tenant);
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status !== 200 && r.status !== 503) odd.push(`${r.status} ${r.text.slice(0, 200)}`);
         if (r.status === 200) {
           const genders = [...r.text.matchAll(/"gender": ?"(\w+)"/g)].map((m) => m[1]);
           if (genders.some((g) => g !== (tenant === 'fa' ? 'female' : 'male'))) bad.push(tenant);
@@ -141,9 +143,16 @@ describe.runIf(enabled)('faults on a real server', () => {
     running = false;
     await load;
     expect(bad).toEqual([]);
-    expect([...statuses.keys()].every((s) => s === 200 || s === 503)).toBe(true);
+    expect(odd.slice(0, 3)).toEqual([]);
     expect(statuses.get(200)).toBeGreaterThan(0);
-    expect((await call('GET', '/fhir/Patient?_count=1', 'fb')).status).toBe(200);
+    // The pool recovers: a connection killed at the very end may fail one more request (503),
+    // then fresh connections serve again.
+    let recovered = false;
+    for (let i = 0; i < 25 && !recovered; i++) {
+      recovered = (await call('GET', '/fhir/Patient?_count=1', 'fb')).status === 200;
+      if (!recovered) await sleep(200);
+    }
+    expect(recovered).toBe(true);
   }, 30_000);
 
   it('cancels a statement that runs longer than STATEMENT_TIMEOUT_MS', async () => {
