@@ -1,7 +1,7 @@
 /**
  * The diagnosis behind the numbers: where a read by id and the CRUD mix spend their time.
  * For each scenario a second server on the same database runs under `node --cpu-prof` for the
- * load (autocannon / the CRUD process, as in bench/read.ts and bench/crud.ts), with
+ * load (autocannon / the CRUD process, as in bench/read.ts and bench/crud.ts; and the Synthea ingest), with
  * pg_stat_statements reset before it, and reports:
  *   - CPU ms per request of the server process, of PostgreSQL (all backends) and of the load generator
  *   - statements and database execution time per request (pg_stat_statements)
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchContext, DATA_TENANT, POOL, standalone } from './lib/context.js';
 import { summarizeProfile } from './lib/cpu-profile.js';
-import { createTenant } from './lib/fhir-client.js';
+import { createTenant, loadBundles } from './lib/fhir-client.js';
 import { sampleKeys } from './lib/keys.js';
 import { runCrudLoad, runHttpLoad, type LoadResult } from './lib/loads.js';
 import { clusterCpuMs, processCpuMs } from './lib/proc-cpu.js';
@@ -22,6 +22,7 @@ import { writeResult } from './lib/results.js';
 import { startServer } from './lib/server.js';
 import { asSuperuser, type FhirDatabase } from './lib/stack.js';
 import { round } from './lib/stats.js';
+import { resourceTotal, syntheaBundles } from './lib/synthea.js';
 
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -97,8 +98,18 @@ export async function runProfile(ctx: BenchContext) {
   const base0 = (await ctx.server()).base;
   await createTenant(base0, 'crud-profile');
   const crud = await profiled(ctx, 'crud', (base) => runCrudLoad({ base, tenant: 'crud-profile', concurrency: CONNECTIONS, duration: SECONDS }));
-  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL }, read, crud });
-  return { read, crud };
+  // Ingest: the 22 bundles, one at a time, into a fresh tenant per pass (warm-up, then measured); per resource.
+  let pass = 0;
+  const ingest = await profiled(ctx, 'ingest', async (base) => {
+    const tenant = `ingest-profile-${pass++}`;
+    await createTenant(base, tenant);
+    const bundles = syntheaBundles();
+    const seconds = await loadBundles(base, tenant, bundles, 1);
+    const n = resourceTotal(bundles);
+    return { rps: n / seconds, requests: n, p50: 0, p90: 0, p99: 0, non2xx: 0, errors: 0, cpuMs: 0 };
+  });
+  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, ingest: 'per resource, 22 bundles, 1 client' }, read, crud, ingest });
+  return { read, crud, ingest };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await standalone(runProfile);

@@ -57,13 +57,20 @@ function call(method: string, path: string, body?: unknown): Promise<{ status: n
 
 /** One request of the iteration; false (and counted) when it does not answer as expected. */
 async function step(op: Op, method: string, path: string, ok: number[], body?: unknown): Promise<string | undefined> {
-  const r = await call(method, path, body);
-  if (!ok.includes(r.status)) {
-    const key = `${op} ${path.split('/')[1]?.split('?')[0]} ${r.status}`;
+  const fail = (what: string, detail: string) => {
+    const key = `${op} ${path.split('/')[1]?.split('?')[0]} ${what}`;
     failures[key] = (failures[key] ?? 0) + 1;
-    if (failures[key] === 1) console.error(`${key}: ${r.text.slice(0, 400)}`);
+    if (failures[key] === 1) console.error(`${key}: ${detail.slice(0, 400)}`);
     return undefined;
+  };
+  let r: Awaited<ReturnType<typeof call>>;
+  try {
+    r = await call(method, path, body);
+  } catch (err) {
+    // A dropped connection fails this iteration and is counted; the run goes on.
+    return fail((err as NodeJS.ErrnoException).code ?? 'error', String(err));
   }
+  if (!ok.includes(r.status)) return fail(String(r.status), r.text);
   latencies[op].push(r.ms);
   return r.text;
 }
