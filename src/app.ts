@@ -12,6 +12,7 @@ import { RateLimiter } from './auth/rate-limit.js';
 import { createVerifier } from './auth/token.js';
 import { renderError } from './http/errors.js';
 import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
+import { jsonBodyLimits } from './http/json-body.js';
 import { requestLog } from './http/request-log.js';
 
 /**
@@ -47,6 +48,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
       throw FhirError.tooLarge(`The body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
     },
   }));
+  app.use('*', jsonBodyLimits(deps.config.maxJsonDepth));
 
   app.route('/admin/analytics', analyticsAdminRoutes(deps));
   app.route('/admin', adminRoutes(deps));

@@ -21,6 +21,8 @@ export interface Config {
   conditionalDeleteMax: number;
   /** Most entries of a transaction or batch Bundle; more → 413 (a tenant may set a lower one). */
   maxBundleEntries: number;
+  /** Deepest nesting of objects and arrays in a JSON body; deeper → 413. */
+  maxJsonDepth: number;
   auth: AuthConfig;
   /** Per statement, set in each transaction: one slow query cannot hold a connection for ever. */
   statementTimeoutMs: number;
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
+    maxJsonDepth: int(env, 'MAX_JSON_DEPTH', 64),
     statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 30_000, 0),
     dbConnectTimeoutSeconds: int(env, 'DB_CONNECT_TIMEOUT_SECONDS', 5),
     dbPrepare: env.DB_POOLER !== 'pgbouncer',

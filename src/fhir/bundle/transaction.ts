@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FhirError } from '../errors.js';
 import { findMatches } from '../handlers/conditional.js';
-import type { JsonObject } from '../json.js';
+import { assertJsonText, type JsonObject } from '../json.js';
 import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/tables.js';
@@ -21,6 +21,8 @@ export interface EntryResult {
 export interface BundleContext {
   search: Omit<ParseOptions, 'strict'>;
   conditionalDeleteMax: number;
+  /** MAX_JSON_DEPTH, for the JSON Patch a Binary entry carries (the body check cannot see into it). */
+  maxJsonDepth: number;
 }
 
 const criteria = (query: string): [string, string][] => [...new URLSearchParams(query).entries()];
@@ -40,12 +42,14 @@ async function single(ctx: BundleContext, repo: Repository, type: string, query:
   return found[0];
 }
 
-function patchDoc(resource: JsonObject): PatchDoc {
+function patchDoc(resource: JsonObject, maxJsonDepth: number): PatchDoc {
   if (resource.resourceType === 'Binary' && typeof resource.data === 'string') {
     // A JSON Patch travels in a transaction as a Binary (R4 §3.1.0.11).
+    const text = Buffer.from(resource.data, 'base64').toString('utf8');
+    assertJsonText(text, maxJsonDepth);
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8'));
+      body = JSON.parse(text);
     } catch {
       throw FhirError.badRequest('The Binary of a PATCH entry does not hold a JSON Patch');
     }
@@ -136,7 +140,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
       const a = entry.action as { type: string; id: string };
       repo.authorize('patch', a.type);
       claim(entry, `${a.type}/${a.id}`);
-      const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved)), entry.ifMatch);
+      const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved), ctx.maxJsonDepth), entry.ifMatch);
       results[entry.index] = { status: '200 OK', version: r.version, resource: r.version.body };
     });
   }

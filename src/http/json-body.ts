@@ -1,0 +1,17 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+import { assertJsonText } from '../fhir/json.js';
+
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/**
+ * Every request body that may be read as JSON (all but form posts), checked once before any
+ * handler parses it: 413 when it nests deeper than MAX_JSON_DEPTH. Hono caches the text, so the
+ * handler reads it without a second pass over the stream.
+ */
+export function jsonBodyLimits(maxDepth: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.raw.body !== null && !FORM.test(c.req.header('content-type') ?? '')) assertJsonText(await c.req.text(), maxDepth);
+    await next();
+  };
+}
