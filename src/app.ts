@@ -42,12 +42,15 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier));
-  app.use('*', bodyLimit({
+  const limit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: () => {
       throw FhirError.tooLarge(`The body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
     },
-  }));
+  });
+  // Requests without a body skip the limit: it inspects c.req.raw, which makes @hono/node-server
+  // build a full Request per request (measured: ~10% of the read path's CPU).
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next)));
   app.use('*', jsonBodyLimits(deps.config.maxJsonDepth));
 
   app.route('/admin/analytics', analyticsAdminRoutes(deps));

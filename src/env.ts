@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './log.js';
@@ -29,6 +30,8 @@ export type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'shared' };
 
 /** The one Hono context type (DESIGN.md §5.5). */
 export interface AppEnv {
+  /** @hono/node-server's objects (absent under app.request in tests). */
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
     log: Logger;

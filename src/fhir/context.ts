@@ -55,7 +55,7 @@ export async function withRepository<T>(
       if (intent.type !== undefined && !enabledType(settings, intent.type)) throw FhirError.notFound(`${intent.type} is not enabled for this tenant`);
       const gate = new AccessGate(c.var.principal, policies, tenant.id);
       if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
-      const repo = new Repository(abortable(tx, c.req.raw.signal), {
+      const repo = new Repository(abortable(tx, c), {
         tenantId: tenant.id,
         sharedTypes,
         checkReferences: settings.referentialIntegrity,
@@ -69,18 +69,21 @@ export async function withRepository<T>(
   }
   const gate = new AccessGate(c.var.principal, policies, null);
   if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
-  return withShared(deps.db, write ? 'write' : 'read', (tx) => fn(new Repository(abortable(tx, c.req.raw.signal), { tenantId: null, sharedTypes, gate }), { tenant: null }));
+  return withShared(deps.db, write ? 'write' : 'read', (tx) => fn(new Repository(abortable(tx, c), { tenantId: null, sharedTypes, gate }), { tenant: null }));
 }
 
 /**
  * A transaction that stops at its next statement once the client has gone away: the error rolls
  * it back and frees the connection (a statement already running ends by statement_timeout).
  */
-function abortable(tx: Tx, signal: AbortSignal | undefined): Tx {
-  if (!signal) return tx;
+function abortable(tx: Tx, c: FhirContext): Tx {
+  // The socket, not c.req.raw.signal: touching c.req.raw makes @hono/node-server build a full
+  // Request for every request.
+  const socket = c.env?.outgoing?.socket;
+  if (!socket) return tx;
   return {
     query: (text, params) => {
-      if (signal.aborted) throw new FhirError(499, 'transient', 'The client closed the request');
+      if (socket.destroyed) throw new FhirError(499, 'transient', 'The client closed the request');
       return tx.query(text, params);
     },
   };
