@@ -11,7 +11,11 @@ const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
  */
 export function jsonBodyLimits(maxDepth: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.raw.body !== null && !FORM.test(c.req.header('content-type') ?? '')) assertJsonText(await c.req.text(), maxDepth);
+    // GET and HEAD carry no body we read; and touching c.req.raw would make @hono/node-server
+    // build a full Request for every read (see the body limit in app.ts).
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body !== null && !FORM.test(c.req.header('content-type') ?? '')) {
+      assertJsonText(await c.req.text(), maxDepth);
+    }
     await next();
   };
 }
