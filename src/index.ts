@@ -7,6 +7,18 @@ import { startReindexWorker } from './fhir/repository/reindex-queue.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
+
+// postgres.js (3.4.x) can throw from a setImmediate when a backend is terminated while a write to
+// it is queued (connection.js nextWrite: socket already null). The query itself fails and is
+// answered 503; the throw must not take the whole server down. Anything else is fatal.
+process.on('uncaughtException', (err) => {
+  if (err instanceof TypeError && /reading 'write'/.test(err.message) && /postgres[/\\]src[/\\]connection\.js/.test(err.stack ?? '')) {
+    log.warn({ err }, 'a database connection closed while a write was queued; the server goes on');
+    return;
+  }
+  log.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
 const deps = await bootstrap(config, log);
 
 if (!authConfigured(config.auth)) log.warn('gateway mode: no token verification configured, X-Tenant-ID is trusted; run behind an authenticating gateway');

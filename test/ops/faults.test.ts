@@ -1,9 +1,7 @@
-import { serve, type ServerType } from '@hono/node-server';
-import { pino } from 'pino';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import { migratePostgresUrl } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
@@ -17,7 +15,7 @@ import { canStartClusters, ownCluster, type OwnCluster } from '../helpers/pg-clu
  */
 const enabled = Boolean(process.env.TEST_DATABASE_URL) && canStartClusters();
 let cluster: OwnCluster;
-let server: ServerType;
+let server: ChildProcess;
 let base = '';
 let side: postgres.Sql;
 let db: ReturnType<typeof openPostgres>;
@@ -33,18 +31,28 @@ beforeAll(async () => {
     await createTenant(tx, 'fa', 'A', {});
     await createTenant(tx, 'fb', 'B', {});
   });
-  const app = createApp({ db, config: loadConfig({ LOG_LEVEL: 'silent' }), log: pino({ level: 'silent' }) });
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-      base = `http://127.0.0.1:${info.port}`;
-      resolve();
-    });
+  // The server as its own process, as in production: a crash there would fail the test.
+  const port = 57000 + Math.floor(Math.random() * 500);
+  server = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: {
+      ...process.env, PORT: String(port), LOG_LEVEL: 'error', MIGRATE_ON_START: 'false',
+      DATABASE_URL: cluster.url.replace('postgres@', 'fault_api:fault_api@'), DB_POOL_MAX: '8',
+      DB_CONNECT_TIMEOUT_SECONDS: '2', DB_START_TIMEOUT_MS: '3000', STATEMENT_TIMEOUT_MS: '300',
+    },
+    stdio: 'inherit',
   });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200) break;
+    await sleep(200);
+  }
 }, 120_000);
 
 afterAll(async () => {
   if (!enabled) return;
-  await new Promise((r) => server.close(r));
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
   await db.close().catch(() => {});
   await side.end().catch(() => {});
   cluster.destroy();
@@ -153,6 +161,7 @@ describe.runIf(enabled)('faults on a real server', () => {
       if (!recovered) await sleep(200);
     }
     expect(recovered).toBe(true);
+    expect(server.exitCode).toBeNull(); // still running: no crash under killed connections
   }, 30_000);
 
   it('cancels a statement that runs longer than STATEMENT_TIMEOUT_MS', async () => {
