@@ -10,10 +10,12 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /**
- * Checks JSON text before anything parses it, in one pass without recursion: 413 when objects and
- * arrays nest deeper than `max`. JSON.parse copes with any depth, but validation, index
- * extraction and reference rewriting walk the parsed value recursively, and a body nested a few
- * thousand levels deep would overflow their stack (a 500) instead of being refused.
+ * Checks JSON text before anything parses it, in one pass without recursion:
+ * - 413 when objects and arrays nest deeper than `max`. JSON.parse copes with any depth, but
+ *   validation, index extraction and reference rewriting walk the parsed value recursively, and a
+ *   body nested a few thousand levels deep would overflow their stack (a 500) instead of being refused;
+ * - 400 for a string escape that no stored JSON can hold: `\u0000` (PostgreSQL's jsonb refuses it,
+ *   and R4 strings exclude control characters) or half of a surrogate pair (not a character).
  */
 export function assertJsonText(text: string, max: number): void {
   let depth = 0;
@@ -21,8 +23,8 @@ export function assertJsonText(text: string, max: number): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c) i = escapeEnd(text, i); // a backslash escapes what follows
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x7b || c === 0x5b) {
@@ -31,4 +33,25 @@ export function assertJsonText(text: string, max: number): void {
       depth--;
     }
   }
+}
+
+/** The code unit of a `\uXXXX` escape at `at` (the backslash), or undefined for any other escape. */
+function unicodeEscape(text: string, at: number): number | undefined {
+  if (text.charCodeAt(at) !== 0x5c || text.charCodeAt(at + 1) !== 0x75) return undefined;
+  const hex = text.slice(at + 2, at + 6);
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? parseInt(hex, 16) : undefined;
+}
+
+/** Index of the last character of the escape that starts at `at`; 400 for \u0000 and lone surrogates. */
+function escapeEnd(text: string, at: number): number {
+  const unit = unicodeEscape(text, at);
+  if (unit === undefined) return at + 1; // \" \\ \n ... or malformed: JSON.parse will say so
+  if (unit === 0) throw FhirError.badRequest('JSON strings may not contain \\u0000');
+  if (unit >= 0xdc00 && unit <= 0xdfff) throw FhirError.badRequest('A JSON string holds half of a surrogate pair (\\udc00-\\udfff alone)');
+  if (unit >= 0xd800 && unit <= 0xdbff) {
+    const low = unicodeEscape(text, at + 6);
+    if (low === undefined || low < 0xdc00 || low > 0xdfff) throw FhirError.badRequest('A JSON string holds half of a surrogate pair (\\ud800-\\udbff alone)');
+    return at + 11;
+  }
+  return at + 5;
 }

@@ -25,6 +25,8 @@ export interface BundleContext {
   maxJsonDepth: number;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const criteria = (query: string): [string, string][] => [...new URLSearchParams(query).entries()];
 
 async function withEntry<T>(entry: ParsedEntry, fn: () => Promise<T>): Promise<T> {
@@ -45,12 +47,13 @@ async function single(ctx: BundleContext, repo: Repository, type: string, query:
 function patchDoc(resource: JsonObject, maxJsonDepth: number): PatchDoc {
   if (resource.resourceType === 'Binary' && typeof resource.data === 'string') {
     // A JSON Patch travels in a transaction as a Binary (R4 §3.1.0.11).
-    const text = Buffer.from(resource.data, 'base64').toString('utf8');
-    assertJsonText(text, maxJsonDepth);
     let body: unknown;
     try {
+      const text = UTF8.decode(Buffer.from(resource.data, 'base64'));
+      assertJsonText(text, maxJsonDepth);
       body = JSON.parse(text);
-    } catch {
+    } catch (err) {
+      if (err instanceof FhirError) throw err;
       throw FhirError.badRequest('The Binary of a PATCH entry does not hold a JSON Patch');
     }
     return { kind: 'json-patch', body };

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js';
+import { tenantChecksum } from './helpers/checksum.js';
+
+/*
+ * Inputs the fuzz suite (fuzz.test.ts) found answered with 500, each pinned here: the answer is
+ * a 4xx OperationOutcome and nothing is stored.
+ */
+let s: TestServer;
+const T = 'bad-input';
+
+beforeAll(async () => {
+  s = await startTestServer();
+  await s.createTenants(T);
+  await s.fhir(T, '/Patient/p1', { method: 'PUT', json: { resourceType: 'Patient', id: 'p1', name: [{ family: 'Kept' }] } });
+});
+afterAll(() => s.close());
+
+async function refused(res: Response, status = 400): Promise<string> {
+  const body = await res.json();
+  expect(res.status, JSON.stringify(body)).toBe(status);
+  expect(body.resourceType).toBe('OperationOutcome');
+  return body.issue[0].diagnostics as string;
+}
+
+const post = (path: string, body: string | Uint8Array, type = 'application/fhir+json'): Promise<Response> =>
+  s.request(`/tenants/${T}/fhir${path}`, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
+
+describe('JSON text that no stored resource can hold', () => {
+  it('refuses \\u0000 and lone surrogates in strings (400), wherever the JSON goes', async () => {
+    const before = await tenantChecksum(s.tdb.owner, T);
+    for (const family of ['a\\u0000b', '\\u0000', 'a\\ud800b', '\\udc00', '\\udfff\\ud800', '\\ud83d']) {
+      const patient = `{"resourceType":"Patient","name":[{"family":"${family}"}]}`;
+      expect(await refused(await post('/Patient', patient))).toMatch(/u0000|surrogate/);
+      await refused(await post('', `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"Patient"},"resource":${patient}}]}`));
+      await refused(await s.request(`/tenants/${T}/fhir/Patient/p1`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: `[{"op":"replace","path":"/name/0/family","value":"${family}"}]` }));
+      await refused(await s.request(`/admin/tenants/${T}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: `{"name":"${family}"}` }));
+    }
+    const binary = Buffer.from('[{"op":"replace","path":"/name/0/family","value":"\\u0000"}]').toString('base64');
+    await refused(await post('', JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: 'Patient/p1' }, resource: { resourceType: 'Binary', data: binary } }] })));
+    expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
+  });
+
+  it('keeps what is fine: escaped backslashes, pairs, other escapes, and the characters themselves', async () => {
+    for (const family of ['\\\\u0000', '\\ud83d\\ude00', '\\u00e9\\n\\t\\"', '😀', 'é', '\\\\ud800']) {
+      const res = await post('/Patient', `{"resourceType":"Patient","name":[{"family":"${family}"}]}`);
+      expect(res.status, `${family}: ${await res.clone().text()}`).toBe(201);
+      expect((await res.json()).name[0].family).toBe(JSON.parse(`"${family}"`));
+    }
+  });
+
+  it('refuses a body that is not UTF-8 (400) instead of storing U+FFFD in place of the bytes', async () => {
+    const before = await tenantChecksum(s.tdb.owner, T);
+    for (const bad of [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe2, 0x82]]) {
+      const body = Buffer.concat([Buffer.from('{"resourceType":"Patient","name":[{"family":"'), Buffer.from(bad), Buffer.from('"}]}')]);
+      expect(await refused(await post('/Patient', new Uint8Array(body)))).toContain('UTF-8');
+      await refused(await post('/Patient/_search', new Uint8Array(Buffer.concat([Buffer.from('name='), Buffer.from(bad)])), 'application/x-www-form-urlencoded'));
+    }
+    const binary = Buffer.concat([Buffer.from('[{"op":"replace","path":"/name/0/family","value":"'), Buffer.from([0xff]), Buffer.from('"}]')]).toString('base64');
+    await refused(await post('', JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: 'Patient/p1' }, resource: { resourceType: 'Binary', data: binary } }] })));
+    expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
+  });
+});
