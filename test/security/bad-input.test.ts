@@ -61,3 +61,23 @@ describe('JSON text that no stored resource can hold', () => {
     expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
   });
 });
+
+describe('NUL in search parameters', () => {
+  it('is a 400 wherever a search runs: query, form, bundle entries, conditional operations and references', async () => {
+    const before = await tenantChecksum(s.tdb.owner, T);
+    for (const q of ['name=%00', '_id=p1%00', 'identifier=a%7C%00', '%00=1', 'name:contains=a%00b', 'general-practitioner.name=%00', '_has:Observation:subject:code=%00']) {
+      expect(await refused(await s.fhir(T, `/Patient?${q}`))).toContain('NUL');
+    }
+    await refused(await post('/Patient/_search', 'name=%00', 'application/x-www-form-urlencoded'));
+    await refused(await s.fhir(T, '/Patient?name=%00', { method: 'PUT', json: { resourceType: 'Patient' } }));
+    await refused(await s.fhir(T, '/Patient?name=%00', { method: 'DELETE' }));
+    await refused(await s.fhir(T, '/Patient', { headers: { 'if-none-exist': 'name=%00' }, json: { resourceType: 'Patient' } }));
+    const transaction = (entry: unknown[]) => s.fhir(T, '', { json: { resourceType: 'Bundle', type: 'transaction', entry } });
+    await refused(await transaction([{ request: { method: 'GET', url: 'Patient?name=%00' } }]));
+    await refused(await transaction([{ request: { method: 'DELETE', url: 'Patient?name=%00' } }]));
+    await refused(await transaction([{ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?name=%00' } } }]));
+    const batch = await (await s.fhir(T, '', { json: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient?name=%00' } }] } })).json();
+    expect(batch.entry[0].response.status).toMatch(/^400/);
+    expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
+  });
+});

@@ -26,6 +26,10 @@ export function parseSearch(types: string[], params: [string, string][], options
     summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
   };
   for (const [key, value] of params) {
+    // PostgreSQL text cannot hold NUL: such a value could match nothing and would fail the query.
+    if (key.includes('\0') || value.includes('\0')) {
+      throw FhirError.badRequest('Search parameters may not contain NUL (%00)', [key.replaceAll('\0', '').slice(0, 80)]);
+    }
     if (RESULT_PARAMS.has(key.split(':')[0]!)) {
       resultParam(req, key, value, options);
       continue;
