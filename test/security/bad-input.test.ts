@@ -81,3 +81,20 @@ describe('NUL in search parameters', () => {
     expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
   });
 });
+
+describe('dates at the ends of years 0001-9999', () => {
+  it('are stored and searched (a zone offset moved them past year 1 or 9999 in UTC: a 500)', async () => {
+    for (const when of ['0001-01-01T00:00:00+14:00', '9999-12-31T23:00:00-14:00']) {
+      const res = await s.fhir(T, '/Observation', { json: { resourceType: 'Observation', status: 'final', code: { text: 'edge' }, subject: { reference: 'Patient/p1' }, effectiveDateTime: when } });
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    const found = await (await s.fhir(T, '/Observation?date=le0001-01-02&_summary=count')).json();
+    expect(found.total).toBe(1);
+    const late = await (await s.fhir(T, '/Observation?date=ge9999-12-31&_summary=count')).json();
+    expect(late.total).toBe(1);
+    for (const q of ['_lastUpdated=gt9999-12-31T23:00:00-14:00', '_lastUpdated=lt0001-01-01T00:00:00%2B14:00', 'date=ap0001-01-01', 'date=ap9999-12-31', '_lastUpdated=ap0001', 'date=9999-12-31T23:00:00-14:00']) {
+      const res = await s.fhir(T, `/Observation?${q}`);
+      expect(res.status, `${q}: ${await res.clone().text()}`).toBe(200);
+    }
+  });
+});

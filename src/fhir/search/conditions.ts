@@ -1,5 +1,5 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
-import { normalizeString } from './normalize.js';
+import { instant, normalizeString } from './normalize.js';
 import type { DateQuery, NumberQuery, QuantityQuery } from './parse-values.js';
 import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } from './request.js';
 
@@ -67,8 +67,8 @@ export function dateCondition(c: { low: Fragment; high: Fragment }, q: DateQuery
       // Approximately: 10% of the distance from now, at least a day (R4 leaves the width to the server).
       const lowMs = Date.parse(q.low);
       const gap = Math.max(86_400_000, Math.abs(Date.now() - lowMs) * 0.1);
-      const apLow = new Date(Math.max(lowMs - gap, -8.64e15)).toISOString();
-      const apHigh = new Date(Math.min(Date.parse(q.high) + gap, 8.64e15)).toISOString();
+      const apLow = instant(lowMs - gap);
+      const apHigh = instant(Date.parse(q.high) + gap);
       return sql`(${c.low} <= ${ts(apHigh)} and ${c.high} >= ${ts(apLow)})`;
     }
   }

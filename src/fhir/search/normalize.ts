@@ -80,9 +80,20 @@ export function parseDateRange(value: string): DateRange | null {
   return range(low, low + width - 1);
 }
 
+// FHIR years run from 0001 to 9999, and PostgreSQL reads nothing else of toISOString's output
+// ("0000-…", "+010000-…"); a zone offset moves 0001-01-01T00:00+14:00 or 9999-12-31T23:00-14:00
+// past either end in UTC, so instants are kept within these bounds.
+const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An instant as `YYYY-MM-DDTHH:mm:ss.sssZ` within years 0001–9999 (clamped), for index rows and SQL. */
+export function instant(ms: number): string {
+  return new Date(Math.min(Math.max(ms, MIN_MS), MAX_MS)).toISOString();
+}
+
 function range(lowMs: number, highMs: number): DateRange | null {
   if (!Number.isFinite(lowMs) || !Number.isFinite(highMs)) return null;
-  return { low: new Date(lowMs).toISOString(), high: new Date(highMs).toISOString() };
+  return { low: instant(lowMs), high: instant(highMs) };
 }
 
 export interface NumberRange {
