@@ -98,3 +98,20 @@ describe('dates at the ends of years 0001-9999', () => {
     }
   });
 });
+
+describe('_since of history', () => {
+  it('refuses dates that do not exist (400), which PostgreSQL would have refused with a 500', async () => {
+    for (const since of ['2021-02-29', '2020-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2020-04-31', '2020-01-01T24:00:00Z']) {
+      for (const path of ['/_history', '/Patient/_history', '/Patient/p1/_history']) {
+        expect(await refused(await s.fhir(T, `${path}?_since=${encodeURIComponent(since)}`))).toContain('_since');
+      }
+    }
+    // A date or a year means from its start (PostgreSQL cannot read "2020" as a timestamp: that was a 500 too).
+    for (const since of ['2020-02-29', '2020-02-29T23:59:59Z', '2020-01-01T10:00+02:00', '2020', '2020-06', '0001-01-01T00:00:00+14:00']) {
+      const res = await s.fhir(T, `/_history?_since=${encodeURIComponent(since)}`);
+      expect(res.status, since).toBe(200);
+      expect((await res.json()).entry.length, since).toBeGreaterThan(0);
+    }
+    expect((await (await s.fhir(T, '/_history?_since=2999')).json()).entry ?? []).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import { bundleJson, etag, fullUrl, type BundleLink } from '../bundle.js';
 import { withRepository, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, paging, resourceTypeParam } from '../request.js';
+import { parseDateRange } from '../search/normalize.js';
 import { sendJson } from '../respond.js';
 import type { HistoryQuery, Page } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/tables.js';
@@ -11,9 +12,12 @@ function since(c: FhirContext): string | undefined {
   const raw = c.req.query('_since');
   if (raw === undefined) return undefined;
   // R4 §3.1.0.12: _since is an instant; a date or dateTime with zone is accepted too.
+  // parseDateRange refuses what Date.parse lets through but PostgreSQL does not (2021-02-29, year 0),
+  // and gives the start of a year or a month as an instant PostgreSQL reads (it cannot read "2020").
   const ok = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/.test(raw);
-  if (!ok || Number.isNaN(Date.parse(raw))) throw FhirError.badRequest(`_since must be an instant, got "${raw.slice(0, 40)}"`, ['_since']);
-  return raw;
+  const range = ok ? parseDateRange(raw) : null;
+  if (range === null) throw FhirError.badRequest(`_since must be an instant, got "${raw.slice(0, 40)}"`, ['_since']);
+  return range.low;
 }
 
 function method(v: StoredVersion): string {
