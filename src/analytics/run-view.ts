@@ -48,7 +48,8 @@ export function runViewSql(view: unknown, scope: RunScope): { sql: string; colum
   const type = parseViewDefinition(view).resource;
   const compiled = compileViewDefinition(view, source(scope, type));
   const columns = compiled.columns.map((c) => `v.${quoteIdent(c.name)}`);
-  const sql = `select row_to_json(x)::text as row from (select ${columns.join(', ')} from (${compiled.sql}) as v limit $1) as x`;
+  // x.* is the row of x: a bare x would name a column called x instead, when the view has one.
+  const sql = `select row_to_json(x.*)::text as row from (select ${columns.join(', ')} from (${compiled.sql}) as v limit $1) as x`;
   return { sql, columns: compiled.columns };
 }
 

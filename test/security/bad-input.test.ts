@@ -115,3 +115,14 @@ describe('_since of history', () => {
     expect((await (await s.fhir(T, '/_history?_since=2999')).json()).entry ?? []).toEqual([]);
   });
 });
+
+describe('$run of a view with a column named like the query\'s own aliases', () => {
+  it('answers the rows (it was a 500: "function row_to_json(jsonb) does not exist")', async () => {
+    for (const name of ['x', 'v', 'row']) {
+      const view = { resourceType: 'ViewDefinition', status: 'active', resource: 'Patient', select: [{ column: [{ name, path: 'id' }, { name: 'family', path: 'name.family' }] }] };
+      const res = await s.fhir(T, '/ViewDefinition/$run', { json: { resourceType: 'Parameters', parameter: [{ name: 'viewResource', resource: view }] } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await res.json()).toContainEqual({ [name]: 'p1', family: 'Kept' });
+    }
+  });
+});
