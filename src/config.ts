@@ -23,6 +23,8 @@ export interface Config {
   maxBundleEntries: number;
   /** Deepest nesting of objects and arrays in a JSON body; deeper → 413. */
   maxJsonDepth: number;
+  /** Most parameters of one search (query, form, bundle entry, conditional criteria); more → 400. */
+  maxSearchParams: number;
   auth: AuthConfig;
   /** Per statement, set in each transaction: one slow query cannot hold a connection for ever. */
   statementTimeoutMs: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     conditionalDeleteMax: int(env, 'CONDITIONAL_DELETE_MAX', 10),
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
     maxJsonDepth: int(env, 'MAX_JSON_DEPTH', 64),
+    maxSearchParams: int(env, 'MAX_SEARCH_PARAMS', 50),
     statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 30_000, 0),
     dbConnectTimeoutSeconds: int(env, 'DB_CONNECT_TIMEOUT_SECONDS', 5),
     dbPrepare: env.DB_POOLER !== 'pgbouncer',

@@ -126,3 +126,32 @@ describe('$run of a view with a column named like the query\'s own aliases', () 
     }
   });
 });
+
+describe('conditional operations in a bundle without search criteria', () => {
+  it('are refused (400) like over HTTP, instead of matching every resource of the type', async () => {
+    await s.fhir(T, '/Patient/p2', { method: 'PUT', json: { resourceType: 'Patient', id: 'p2', name: [{ family: 'Other' }] } });
+    const before = await tenantChecksum(s.tdb.owner, T);
+    const transaction = (entry: unknown[], type = 'transaction') => s.fhir(T, '', { json: { resourceType: 'Bundle', type, entry } });
+    const resource = { resourceType: 'Patient', name: [{ family: 'New' }] };
+    const cases: unknown[] = [
+      { request: { method: 'DELETE', url: 'Patient?_count=1' } },
+      { request: { method: 'DELETE', url: 'Patient?_sort=_id&_summary=true' } },
+      { request: { method: 'PUT', url: 'Patient?_count=1' }, resource },
+      { request: { method: 'POST', url: 'Patient', ifNoneExist: '_count=1' }, resource },
+      { request: { method: 'POST', url: 'Patient', ifNoneExist: 'Patient?&' }, resource },
+      { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?&' } } },
+      { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?_total=accurate' } } },
+    ];
+    for (const entry of cases) {
+      expect(await refused(await transaction([entry])), JSON.stringify(entry)).toContain('needs search criteria');
+      const batch = await (await transaction([entry], 'batch')).json();
+      expect(batch.entry[0].response.status, JSON.stringify(entry)).toMatch(/^400/);
+    }
+    expect(await tenantChecksum(s.tdb.owner, T)).toEqual(before);
+    // With criteria they work as before: only the match goes.
+    const ok = await transaction([{ request: { method: 'DELETE', url: 'Patient?family=Other' } }]);
+    expect(ok.status).toBe(200);
+    expect((await s.fhir(T, '/Patient/p2')).status).toBe(410);
+    expect((await s.fhir(T, '/Patient/p1')).status).toBe(200);
+  });
+});

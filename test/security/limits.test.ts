@@ -7,7 +7,7 @@ let s: TestServer;
 const T = 'limits';
 
 beforeAll(async () => {
-  s = await startTestServer({ MAX_JSON_DEPTH: '10' });
+  s = await startTestServer({ MAX_JSON_DEPTH: '10', MAX_SEARCH_PARAMS: '6', MAX_BODY_BYTES: '65536', MAX_BUNDLE_ENTRIES: '1100', MAX_COUNT: '7' });
   await s.createTenants(T);
 });
 afterAll(() => s.close());
@@ -70,5 +70,97 @@ describe('MAX_JSON_DEPTH', () => {
     expect((await s.fhir(T, '/Patient', { json: { resourceType: 'Patient', name: [{ family: brackets }] } })).status).toBe(201);
     const form = await s.fhir(T, '/Patient/_search', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `name=${encodeURIComponent(brackets)}` });
     expect(form.status).toBe(200);
+  });
+});
+
+describe('MAX_SEARCH_PARAMS', () => {
+  it('defaults to 50', () => {
+    expect(loadConfig({}).maxSearchParams).toBe(50);
+  });
+
+  it('accepts a search with as many parameters as the limit and refuses one more (400), wherever a search runs', async () => {
+    const params = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? `name=n${i}` : `_count=${i + 1}`)).join('&');
+    expect((await s.fhir(T, `/Patient?${params(6)}`)).status).toBe(200);
+    expect(await outcome(await s.fhir(T, `/Patient?${params(7)}`), 400)).toContain('MAX_SEARCH_PARAMS');
+    await outcome(await s.fhir(T, `/?${params(7)}`), 400);
+    await outcome(await s.fhir(T, '/Patient/_search', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params(7) }), 400);
+    await outcome(await s.fhir(T, `/Patient?${params(7)}`, { method: 'DELETE' }), 400);
+    await outcome(await s.fhir(T, '/Patient', { headers: { 'if-none-exist': params(7) }, json: { resourceType: 'Patient' } }), 400);
+    await outcome(await s.fhir(T, '', { json: { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'GET', url: `Patient?${params(7)}` } }] } }), 400);
+  });
+
+  it('keeps a search of many parameters from taking minutes', async () => {
+    const started = performance.now();
+    await outcome(await s.fhir(T, `/Patient?${Array.from({ length: 2_000 }, (_, i) => `name=${i}`).join('&')}`), 400);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('MAX_BODY_BYTES', () => {
+  it('refuses a body over the limit (413), announced by Content-Length or streamed without it', async () => {
+    const big = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'x'.repeat(70_000) }] });
+    const headers = { 'content-type': 'application/fhir+json' };
+    await outcome(await s.request(`/tenants/${T}/fhir/Patient`, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(big)) }, body: big }), 413);
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    await outcome(await s.request(`/tenants/${T}/fhir/Patient`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit), 413);
+    expect((await s.fhir(T, '/Patient', { json: { resourceType: 'Patient', name: [{ family: 'x'.repeat(60_000) }] } })).status).toBe(201);
+  });
+});
+
+describe('MAX_BUNDLE_ENTRIES', () => {
+  it('refuses a bundle with more entries (413), and a tenant may set a lower maxBundleEntries, for a batch as a whole', async () => {
+    const bundle = (n: number) => ({ resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: n }, () => ({ request: { method: 'GET', url: 'Patient?_count=1' } })) });
+    expect(await outcome(await s.fhir(T, '', { json: bundle(1101) }), 413)).toContain('1100');
+    await s.admin('/tenants', { json: { id: 'limits-small', name: 'small', config: { maxBundleEntries: 3 } } });
+    expect((await s.fhir('limits-small', '', { json: bundle(3) })).status).toBe(200);
+    await outcome(await s.fhir('limits-small', '', { json: bundle(4) }), 413);
+    await outcome(await s.fhir('limits-small', '', { json: { ...bundle(4), type: 'transaction' } }), 413);
+    // Checked once for the batch, before any entry: so also for an empty one.
+    await outcome(await s.fhir('nobody-here', '', { json: bundle(0) }), 404);
+  });
+});
+
+describe('MAX_COUNT', () => {
+  it('caps _count, in the page and in its links, and a tenant may set a lower maxCount', async () => {
+    await s.fhir(T, '', { json: { resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 9 }, () => ({ request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', active: true } })) } });
+    const page = await (await s.fhir(T, '/Patient?active=true&_count=1000')).json();
+    expect(page.entry).toHaveLength(7);
+    expect(page.link.find((l: { relation: string }) => l.relation === 'next').url).toContain('_count=7');
+    const history = await (await s.fhir(T, '/_history?_count=1000')).json();
+    expect(history.entry).toHaveLength(7);
+    await s.admin('/tenants', { json: { id: 'limits-count', name: 'count', config: { maxCount: 3 } } });
+    await s.fhir('limits-count', '', { json: { resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 5 }, () => ({ request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient' } })) } });
+    expect((await (await s.fhir('limits-count', '/Patient?_count=1000')).json()).entry).toHaveLength(3);
+  });
+});
+
+describe('chains and includes', () => {
+  beforeAll(async () => {
+    // Patient link chain c0 → c1 → ... → c6, and an Observation on c0.
+    const entry = Array.from({ length: 7 }, (_, i) => ({
+      request: { method: 'PUT', url: `Patient/c${i}` },
+      resource: { resourceType: 'Patient', id: `c${i}`, ...(i < 6 ? { link: [{ other: { reference: `Patient/c${i + 1}` }, type: 'seealso' }] } : {}), name: [{ family: `Chain${i}` }] },
+    }));
+    entry.push({ request: { method: 'PUT', url: 'Observation/c-obs' }, resource: { resourceType: 'Observation', id: 'c-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/c0' } } as never });
+    expect((await s.fhir(T, '', { json: { resourceType: 'Bundle', type: 'transaction', entry } })).status).toBe(200);
+  });
+
+  it('follows a chain of 4 links and refuses a 5th (400)', async () => {
+    const chain = (n: number) => `/Observation?subject:Patient.${'link:Patient.'.repeat(n - 1)}family=Chain${n - 1}`;
+    const four = await (await s.fhir(T, chain(4))).json();
+    expect(four.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['c-obs']);
+    expect(await outcome(await s.fhir(T, chain(5)), 400)).toContain('Chains deeper than 4');
+    await outcome(await s.fhir(T, `/Patient?${'_has:Patient:link:'.repeat(5)}family=Chain0`), 400);
+  });
+
+  it('follows _include:iterate three rounds after the first: four levels of links', async () => {
+    const res = await (await s.fhir(T, '/Patient?_id=c0&_include:iterate=Patient:link')).json();
+    const included = res.entry.filter((e: { search: { mode: string } }) => e.search.mode === 'include').map((e: { resource: { id: string } }) => e.resource.id);
+    expect(included.sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FhirError } from '../errors.js';
-import { findMatches } from '../handlers/conditional.js';
+import { criteriaParams, findMatches } from '../handlers/conditional.js';
 import { assertJsonText, type JsonObject } from '../json.js';
 import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
 import type { Repository } from '../repository/repository.js';
@@ -27,8 +27,6 @@ export interface BundleContext {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-const criteria = (query: string): [string, string][] => [...new URLSearchParams(query).entries()];
-
 async function withEntry<T>(entry: ParsedEntry, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -39,7 +37,9 @@ async function withEntry<T>(entry: ParsedEntry, fn: () => Promise<T>): Promise<T
 
 /** One match of a conditional reference or operation; 412 for none or several (R4 §3.1.0.11.3). */
 async function single(ctx: BundleContext, repo: Repository, type: string, query: string, what: string): Promise<StoredVersion | undefined> {
-  const found = await findMatches(ctx.search, repo, type, criteria(query), 1);
+  // criteriaParams: the rule of the HTTP conditional operations, a 400 without selective criteria
+  // (`_count=1` alone would otherwise match every resource of the type).
+  const found = await findMatches(ctx.search, repo, type, criteriaParams(query, type), 1);
   if (found.length > 1) throw FhirError.preconditionFailed(`${what} "${type}?${query.slice(0, 100)}" matches more than one resource`);
   return found[0];
 }
@@ -78,7 +78,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
     await withEntry(entry, async () => {
       const a = entry.action as { type: string; id?: string; criteria?: string };
       repo.authorize('delete', a.type);
-      const ids = a.id !== undefined ? [a.id] : (await findMatches(ctx.search, repo, a.type, criteria(a.criteria!), ctx.conditionalDeleteMax)).map((v) => v.id);
+      const ids = a.id !== undefined ? [a.id] : (await findMatches(ctx.search, repo, a.type, criteriaParams(a.criteria!, a.type), ctx.conditionalDeleteMax)).map((v) => v.id);
       if (ids.length > ctx.conditionalDeleteMax) throw FhirError.preconditionFailed(`The criteria match more than ${ctx.conditionalDeleteMax} resources`);
       for (const id of ids) {
         claim(entry, `${a.type}/${id}`);

@@ -38,15 +38,18 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
     const limit = limitOf(tenant?.config.maxBundleEntries, max);
     if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);
   };
+  const open = <T>(fn: Parameters<typeof withRepository<T>>[3]) => withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, fn);
+  if (body.type === 'batch') {
+    // Once for the whole batch, before its entries: the tenant's bundle limit (and its existence
+    // and status) refuse the batch itself, not each entry of it in turn, and an empty batch too.
+    await open(async (_repo, info) => tenantLimit(info.tenant));
+  }
   const results: BatchResult[] = body.type === 'transaction'
-    ? await withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, (repo, info) => {
+    ? await open((repo, info) => {
       tenantLimit(info.tenant);
       return runTransaction(repo, entries, ctx);
     })
-    : await runBatch((fn) => withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, (repo, info) => {
-      tenantLimit(info.tenant);
-      return fn(repo);
-    }), entries, ctx);
+    : await runBatch((fn) => open((repo) => fn(repo)), entries, ctx);
   const minimal = returnPreference(c) === 'minimal';
   const out: EntryParts[] = results.map((r) => {
     const v = r.version;
