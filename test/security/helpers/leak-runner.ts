@@ -116,6 +116,11 @@ export interface StreamOptions {
   decoyRate: number;
   /** Stop collecting after this many failures (the report stays readable). */
   maxFailures?: number;
+  /**
+   * Only requests that change nothing: for streams that run beside others of the same attacker,
+   * where a write of one stream could otherwise change what a decoy of another answers.
+   */
+  safeOnly?: boolean;
 }
 
 function record(stats: Stats, family: string, status: number): void {
@@ -133,7 +138,8 @@ export async function runStream(o: StreamOptions): Promise<void> {
     }
   };
   for (let i = 0; i < o.count; i++) {
-    const attempt: LeakAttempt = nextAttempt(ctx);
+    let attempt: LeakAttempt = nextAttempt(ctx);
+    while (o.safeOnly && !attempt.safe) attempt = nextAttempt(ctx);
     const sent = requestText(attempt);
     for (const t of ctx.world.tenants) {
       if (sent.includes(t.canary)) throw new Error(`generator bug: ${attempt.family} sent the canary of ${t.id}`);
