@@ -61,11 +61,12 @@ function tableOf(own: TableSet, kind: keyof IndexRows): Fragment {
 }
 
 /**
- * One statement that replaces the index rows of every item: a delete per index table, then a
- * multi-row insert per table from unnest()ed arrays. Data-modifying CTEs share one snapshot, so
- * the deletes never see the new rows; and the whole write is one round trip, however many rows.
+ * The CTEs that replace the index rows of every item: a delete per index table (not for fresh
+ * items: they have no rows), then a multi-row insert per table from unnest()ed arrays.
+ * Data-modifying CTEs share one snapshot, so the deletes never see the new rows; the write of
+ * the resources and of their index is one round trip, however many rows (see write.ts).
  */
-export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
+export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
   const old = items.filter((i) => !i.fresh);
   const types = old.map((i) => i.type);
   const ids = old.map((i) => i.id);
@@ -98,6 +99,12 @@ export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
       from unnest(${rowType}::text[], ${rowId}::text[], ${rowCode}::text[], ${join(arrays, ', ')})
         as u(resource_type, id, code, ${raw(names)}))`);
   }
+  return ctes;
+}
+
+/** One statement that replaces the index rows of every item (reindex). */
+export function replaceIndexSql(own: TableSet, items: IndexItem[]): Fragment {
+  const ctes = indexCtes(own, items);
   if (ctes.length === 0) return sql`select 1`;
   return sql`with ${join(ctes, ',\n')} select 1`;
 }

@@ -1,5 +1,4 @@
-import type { Tx } from '../../db/database.js';
-import { raw, run, sql } from '../../db/sql.js';
+import { raw, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import type { Json } from '../json.js';
 import { isResourceType } from '../search/registry.js';
@@ -53,27 +52,25 @@ function parseLocal(reference: string, path: string): LocalReference | undefined
 }
 
 /**
- * Every reference must name a resource, not deleted, that the writer's scope can read: its own
- * set, or the shared set for shareable types. Never another tenant's (RLS hides those rows, so
- * they count as missing). One round trip for all references of the resource.
+ * The references among `refs` that name no resource, not deleted, that the writer's scope can
+ * read: its own set, or the shared set for shareable types. Never another tenant's (RLS hides
+ * those rows, so they count as missing). `written`: a CTE of the same statement holding the
+ * versions it writes (resource_type, id, deleted), which the statement's snapshot cannot see yet,
+ * so references between the resources of one write resolve.
  */
-export async function checkReferences(
-  tx: Tx,
-  own: TableSet,
-  shareable: readonly string[],
-  refs: LocalReference[],
-): Promise<void> {
-  if (refs.length === 0) return;
+export function missingReferencesSql(own: TableSet, shareable: readonly string[], refs: LocalReference[], written?: Fragment): Fragment {
   const shared = own.name === 'tenant'
     ? sql` and not (r.t = any(${shareable}::text[]) and exists (
              select 1 from ${SHARED_TABLES.current} s where s.resource_type = r.t and s.id = r.i and not s.deleted))`
     : raw('');
-  const missing = await run<{ t: string; i: string }>(
-    tx,
-    sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
+  const same = written ? sql` and not exists (select 1 from ${written} w where w.resource_type = r.t and w.id = r.i and not w.deleted)` : raw('');
+  return sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
         where not exists (select 1 from ${own.current} c
-                          where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted)${shared}`,
-  );
+                          where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted)${shared}${same}`;
+}
+
+/** 422 naming the missing references (rows of missingReferencesSql), if there are any. */
+export function assertReferencesFound(refs: LocalReference[], missing: { t: string; i: string }[]): void {
   if (missing.length === 0) return;
   const paths = refs.filter((r) => missing.some((m) => m.t === r.type && m.i === r.id)).map((r) => r.path);
   const names = [...new Set(missing.map((m) => `${m.t}/${m.i}`))].join(', ');

@@ -1,12 +1,12 @@
 import type { PolicyInteraction } from '../../auth/policies.js';
 import type { Tx } from '../../db/database.js';
-import { run, sql } from '../../db/sql.js';
+import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
 import { validateResource } from '../validation/validate.js';
 import { isExtraStoredType, validateExtraResource } from '../../analytics/stored-types.js';
-import { indexRowsOf, replaceIndexSql } from './index-writer.js';
-import { checkReferences, collectReferences } from './references.js';
+import { indexCtes, indexRowsOf, type IndexItem } from './index-writer.js';
+import { assertReferencesFound, collectReferences, missingReferencesSql, type LocalReference } from './references.js';
 import { SHARED_TABLES, type StoredVersion, type TableSet } from './tables.js';
 
 /** One resource to write as a new version: create (fresh id), update, or create-on-update. */
@@ -102,9 +102,10 @@ function stored(item: WriteItem, versionId: number, lastUpdated: string): JsonOb
 }
 
 /**
- * Writes new versions of many resources with a constant number of statements: lock, one
- * multi-row insert of history and current rows, one index replacement, one reference check (after
- * the inserts, so references between the items resolve). Used for single writes and bundles alike.
+ * Writes new versions of many resources with a constant number of statements: the lock of the
+ * current rows (not for fresh ids), then one statement that inserts history and current rows,
+ * replaces the index rows and checks the references (against the rows it writes too, so
+ * references between the items resolve). Used for single writes and bundles alike.
  */
 export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): Promise<WriteResult[]> {
   const current = await lockCurrent(tx, repo.own, items.filter((i) => !i.freshId));
@@ -124,36 +125,42 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
     };
     results.push({ version, resource, created: before === undefined || before.deleted });
   }
-  await insertVersions(tx, repo.own, results.map((r) => r.version));
-  await run(tx, replaceIndexSql(repo.own, results.map((r, i) => ({
+  const refs = repo.scope.checkReferences === false ? [] : items.flatMap((item) =>
+    collectReferences(item.input, item.path ?? item.type).filter((r) => !(r.type === item.type && r.id === item.id)));
+  const index = results.map((r, i) => ({
     type: r.version.resourceType, id: r.version.id, rows: indexRowsOf(r.resource), fresh: items[i]!.freshId === true,
-  }))));
-  if (repo.scope.checkReferences !== false) {
-    const refs = items.flatMap((item) =>
-      collectReferences(item.input, item.path ?? item.type).filter((r) => !(r.type === item.type && r.id === item.id)));
-    await checkReferences(tx, repo.own, [...repo.scope.sharedTypes], refs);
-  }
+  }));
+  const missing = await run<{ t: string; i: string }>(tx, writeSql(repo, results.map((r) => r.version), index, refs));
+  assertReferencesFound(refs, missing);
   return results;
 }
 
 /**
- * History rows and current rows of many versions in one statement (unnest arrays, jsonb parsed
- * once). Booleans, timestamps and jsonb travel as text: postgres.js mistypes boolean arrays.
+ * One statement for a whole write: history rows and current rows of the versions (unnest arrays,
+ * jsonb parsed once), the index rows replaced, and, last, the references that resolve nowhere
+ * (none: an empty result). Data-modifying CTEs run whether or not anything reads them.
+ * Booleans, timestamps and jsonb travel as text: postgres.js mistypes boolean arrays.
  */
-async function insertVersions(tx: Tx, own: TableSet, versions: StoredVersion[]): Promise<void> {
+function writeSql(repo: Scoped, versions: StoredVersion[], index: IndexItem[], refs: LocalReference[]): Fragment {
+  const own = repo.own;
   const col = <T>(f: (v: StoredVersion) => T) => versions.map(f);
-  await run(tx, sql`with v as materialized (
+  const ctes = [
+    sql`v as materialized (
       select v.resource_type, v.id, v.version_id, v.last_updated::timestamptz as last_updated, v.deleted::boolean as deleted, v.body::jsonb as resource
       from unnest(${col((v) => v.resourceType)}::text[], ${col((v) => v.id)}::text[], ${col((v) => v.versionId)}::int[],
                   ${col((v) => v.lastUpdated)}::text[], ${col((v) => String(v.deleted))}::text[], ${col((v) => v.body)}::text[])
-        as v(resource_type, id, version_id, last_updated, deleted, body)),
-    h as (insert into ${own.history} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
-          select ${own.keyValue}resource_type, id, version_id, last_updated, deleted, resource from v)
-    insert into ${own.current} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
+        as v(resource_type, id, version_id, last_updated, deleted, body))`,
+    sql`h as (insert into ${own.history} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
+          select ${own.keyValue}resource_type, id, version_id, last_updated, deleted, resource from v)`,
+    sql`c as (insert into ${own.current} (${own.keyColumn}resource_type, id, version_id, last_updated, deleted, resource)
     select ${own.keyValue}resource_type, id, version_id, last_updated, deleted, resource from v
     on conflict (${own.pk}) do update
       set version_id = excluded.version_id, last_updated = excluded.last_updated,
-          deleted = excluded.deleted, resource = excluded.resource`);
+          deleted = excluded.deleted, resource = excluded.resource)`,
+    ...indexCtes(own, index),
+  ];
+  const result = refs.length ? missingReferencesSql(own, [...repo.scope.sharedTypes], refs, raw('v')) : sql`select null::text as t, null::text as i where false`;
+  return sql`with ${join(ctes, ',\n')}\n${result}`;
 }
 
 export interface DeleteResult {
@@ -184,7 +191,6 @@ export async function deleteResource(
     return { version: { ...base, versionId: current.version_id, lastUpdated: '' }, alreadyDeleted: true };
   }
   const version: StoredVersion = { ...base, versionId: current.version_id + 1, lastUpdated: new Date().toISOString() };
-  await insertVersions(tx, repo.own, [version]);
-  await run(tx, replaceIndexSql(repo.own, [{ type, id, rows: null }]));
+  await run(tx, writeSql(repo, [version], [{ type, id, rows: null }], []));
   return { version, alreadyDeleted: false };
 }
