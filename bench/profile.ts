@@ -32,15 +32,17 @@ interface Statement {
   calls: number;
   totalMs: number;
   meanMs: number;
+  /** Planning, included in totalMs (pg_stat_statements.track_planning). */
+  planMs: number;
 }
 
 async function statements(db: FhirDatabase): Promise<Statement[]> {
   return asSuperuser(db, async (sql) => {
-    const rows = await sql<{ query: string; calls: string; total: number; mean: number }[]>`
-      select s.query, s.calls, s.total_exec_time + s.total_plan_time as total, s.mean_exec_time as mean
+    const rows = await sql<{ query: string; calls: string; total: number; mean: number; plan: number }[]>`
+      select s.query, s.calls, s.total_exec_time + s.total_plan_time as total, s.mean_exec_time as mean, s.total_plan_time as plan
       from pg_stat_statements s join pg_database d on d.oid = s.dbid
       where d.datname = ${db.name} and s.query not ilike '%pg_stat_statements%' order by total desc`;
-    return rows.map((r) => ({ query: r.query.replace(/\s+/g, ' ').slice(0, 160), calls: Number(r.calls), totalMs: round(r.total, 1), meanMs: round(r.mean, 4) }));
+    return rows.map((r) => ({ query: r.query.replace(/\s+/g, ' ').slice(0, 160), calls: Number(r.calls), totalMs: round(r.total, 1), meanMs: round(r.mean, 4), planMs: round(r.plan, 1) }));
   });
 }
 
@@ -71,6 +73,7 @@ async function profiled(ctx: BenchContext, name: string, load: (base: string) =>
       loadGeneratorCpuMs: round((result.cpuMs ?? 0) / n, 3),
       statements: round(calls / n, 2),
       dbExecMs: round(dbMs / n, 3),
+      dbPlanMs: round(stmts.reduce((a, s) => a + s.planMs, 0) / n, 3),
     };
     const cores = {
       server: round((cpu1.server - cpu0.server) / 1000 / wallS, 2),

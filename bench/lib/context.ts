@@ -30,6 +30,7 @@ export class BenchContext {
         'max_wal_size=4GB',
         'shared_preload_libraries=pg_stat_statements',
         'pg_stat_statements.track=all',
+        'pg_stat_statements.track_planning=on',
       ]);
       this.stops.push(() => c.stop());
       return c;
