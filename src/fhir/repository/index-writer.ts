@@ -70,9 +70,12 @@ export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
   const old = items.filter((i) => !i.fresh);
   const types = old.map((i) => i.type);
   const ids = old.map((i) => i.id);
+  // The rows to delete found by one index lookup per resource (LATERAL, OFFSET 0 keeps it a
+  // nested loop), then deleted by ctid: never a scan of the tenant's rows, whatever the statistics.
   const ctes: Fragment[] = old.length === 0 ? [] : KINDS.map((kind) =>
-    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}(resource_type, id) in
-      (select * from unnest(${types}::text[], ${ids}::text[])))`);
+    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ctid = any(array(
+      select x.ctid from unnest(${types}::text[], ${ids}::text[]) as k(t, i)
+      cross join lateral (select s.ctid from ${tableOf(own, kind)} s where ${own.key}s.resource_type = k.t and s.id = k.i offset 0) x)))`);
   for (const kind of KINDS) {
     const rowType: string[] = [];
     const rowId: string[] = [];

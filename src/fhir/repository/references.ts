@@ -59,14 +59,16 @@ function parseLocal(reference: string, path: string): LocalReference | undefined
  * so references between the resources of one write resolve.
  */
 export function missingReferencesSql(own: TableSet, shareable: readonly string[], refs: LocalReference[], written?: Fragment): Fragment {
+  // Scalar subqueries with LIMIT stay per-reference primary-key lookups (an EXISTS may become a
+  // join that scans the whole tenant when its statistics are stale).
   const shared = own.name === 'tenant'
-    ? sql` and not (r.t = any(${shareable}::text[]) and exists (
-             select 1 from ${SHARED_TABLES.current} s where s.resource_type = r.t and s.id = r.i and not s.deleted))`
+    ? sql` and not (r.t = any(${shareable}::text[]) and (
+             select true from ${SHARED_TABLES.current} s where s.resource_type = r.t and s.id = r.i and not s.deleted limit 1) is not null)`
     : raw('');
   const same = written ? sql` and not exists (select 1 from ${written} w where w.resource_type = r.t and w.id = r.i and not w.deleted)` : raw('');
   return sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
-        where not exists (select 1 from ${own.current} c
-                          where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted)${shared}${same}`;
+        where (select true from ${own.current} c
+               where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted limit 1) is null${shared}${same}`;
 }
 
 /** 422 naming the missing references (rows of missingReferencesSql), if there are any. */

@@ -68,9 +68,10 @@ function setOf(name: 'tenant' | 'shared', scope: SearchScope): SetSql {
 
 async function readMany(tx: Tx, set: SetSql, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
   if (!keys.length) return [];
-  const rows = await run<VersionRow>(tx, sql`select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}
-    (r.resource_type, r.id) in (select * from unnest(${keys.map((k) => k.t)}::text[], ${keys.map((k) => k.i)}::text[]))
-    and not r.deleted`);
+  // One primary-key lookup per key (LATERAL), whatever the tenant's statistics say.
+  const rows = await run<VersionRow>(tx, sql`select r.* from unnest(${keys.map((k) => k.t)}::text[], ${keys.map((k) => k.i)}::text[]) as k(t, i)
+    cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}r.resource_type = k.t and r.id = k.i
+                        and not r.deleted offset 0) r`);
   return rows.map((r) => toVersion(r, set.name));
 }
 
@@ -98,11 +99,14 @@ async function reverse(tx: Tx, scope: SearchScope, spec: IncludeSpec, targets: S
   if (!restricted.length) return [];
   const out: StoredVersion[] = [];
   for (const set of sets) {
-    const rows = await run<VersionRow>(tx, sql`select ${VERSION_COLUMNS} from ${set.current} r
-      where ${set.key('r')}r.resource_type = ${spec.type} and not r.deleted and exists (
-        select 1 from ${set.index('reference')} a where ${set.key('a')}a.resource_type = r.resource_type and a.id = r.id
-          and a.code = any(${spec.codes}::text[])
-          and (a.target_type, a.target_id) in (select * from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[])))
+    // From each target through the reverse reference index, then the sources by primary key:
+    // lookups per key (LATERAL), never a scan of the tenant's rows, whatever the statistics.
+    const rows = await run<VersionRow>(tx, sql`select r.* from (
+        select distinct a.id from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[]) as k(t, i)
+        cross join lateral (select a.id from ${set.index('reference')} a where ${set.key('a')}a.target_type = k.t and a.target_id = k.i
+                            and a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[]) offset 0) a) m
+      cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r
+                          where ${set.key('r')}r.resource_type = ${spec.type} and r.id = m.id and not r.deleted offset 0) r
       limit ${MAX_INCLUDED}`);
     out.push(...rows.map((r) => toVersion(r, set.name)));
   }

@@ -46,12 +46,16 @@ interface Current {
   deleted: boolean;
 }
 
-/** Locks the current rows of the items (one round trip), so concurrent writers queue behind us. */
+/**
+ * Locks the current rows of the items (one round trip), so concurrent writers queue behind us.
+ * One primary-key lookup per key (LATERAL): a join the planner chose could scan the whole
+ * tenant when its statistics are stale, as they are while a new tenant grows.
+ */
 async function lockCurrent(tx: Tx, own: TableSet, keys: { type: string; id: string }[]): Promise<Map<string, Current>> {
   if (!keys.length) return new Map();
-  const rows = await run<Current>(tx, sql`select resource_type, id, version_id, deleted from ${own.current}
-    where ${own.key}(resource_type, id) in (select * from unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.id)}::text[]))
-    for update`);
+  const rows = await run<Current>(tx, sql`select c.* from unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.id)}::text[]) as k(t, i)
+    cross join lateral (select resource_type, id, version_id, deleted from ${own.current}
+                        where ${own.key}resource_type = k.t and id = k.i for update) c`);
   return new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, r]));
 }
 
