@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,11 @@ export function assertPostgresInstalled(): void {
   }
 }
 
+/** BENCH_PG_SETTINGS="name=value;name=value": more server settings, for diagnosis. */
+function extraSettings(): string[] {
+  return (process.env.BENCH_PG_SETTINGS ?? '').split(';').map((x) => x.trim()).filter(Boolean);
+}
+
 export function startCluster(port: number, settings: string[] = []): Cluster {
   assertPostgresInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'fhir-bench-pg-'));
@@ -38,7 +43,7 @@ export function startCluster(port: number, settings: string[] = []): Cluster {
     chownSync(dir, uid, uid);
   }
   asPostgres(join(BIN, 'initdb'), ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=300', ...settings.map((s) => `-c ${s}`)].join(' ');
+  const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=300', ...[...settings, ...extraSettings()].map((s) => `-c ${s}`)].join(' ');
   asPostgres(join(BIN, 'pg_ctl'), ['-D', dir, '-w', '-l', join(dir, 'server.log'), '-o', opts, 'start']);
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
@@ -49,6 +54,8 @@ export function startCluster(port: number, settings: string[] = []): Cluster {
     stop() {
       try {
         asPostgres(join(BIN, 'pg_ctl'), ['-D', dir, '-m', 'fast', 'stop']);
+        // BENCH_PG_LOG=<file>: keep the server log (e.g. with auto_explain in BENCH_PG_SETTINGS).
+        if (process.env.BENCH_PG_LOG) copyFileSync(join(dir, 'server.log'), process.env.BENCH_PG_LOG);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
