@@ -22,12 +22,27 @@ function enter(tx: Tx, db: Database, role: string, tenant: string) {
   return tx.query(ENTER, [role, tenant, String(db.statementTimeoutMs)]);
 }
 
+export interface TenantTransactionOptions {
+  /**
+   * Generic plans for the transaction's statements (plan_cache_mode, transaction-local): for
+   * writes, whose statements cost more to plan than to run (sql/0014). Reads keep custom plans.
+   */
+  genericPlans?: boolean;
+}
+
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
-export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
+export function withTenant<T>(
+  db: Database,
+  tenantId: string,
+  fn: (tx: Tx, tenant: TenantRecord) => Promise<T>,
+  options: TenantTransactionOptions = {},
+): Promise<T> {
   return db.transaction(async (tx) => {
-    // Role, tenant and timeout set, then the registry row read as fhir_app (RLS shows it only its
-    // own tenant's row): one round trip (sql/0011).
-    const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2)', [tenantId, String(db.statementTimeoutMs)]);
+    // Role, tenant, timeout and plan cache mode set, then the registry row read as fhir_app (RLS
+    // shows it only its own tenant's row): one round trip (sql/0011, sql/0014).
+    const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3)', [
+      tenantId, String(db.statementTimeoutMs), options.genericPlans ? 'force_generic_plan' : 'auto',
+    ]);
     if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
     if (tenant.status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
     return fn(tx, tenant);
