@@ -17,9 +17,16 @@ export class DatabaseUnavailable extends Error {
 }
 
 export function openPostgres(url: string, options: PostgresOptions): Database & { sql: postgres.Sql } {
+  // sql.unsafe() does not prepare unless asked: each statement with parameters was then parsed
+  // twice, in two round trips (Describe first, for the parameter types), and planned every time.
+  // Prepared, it is one round trip, parsed once per connection, and the generic plans that
+  // write transactions ask for (sql/0014) are reused. Behind PgBouncer in transaction mode,
+  // named statements do not survive: DB_POOLER=pgbouncer turns this off. The statements a
+  // connection prepared go with it (postgres.js replaces connections after 30-60 minutes).
+  const prepare = options.prepare ?? true;
   const sql = postgres(url, {
     max: options.max,
-    prepare: options.prepare ?? true,
+    prepare,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
     transform: { undefined: null },
@@ -40,7 +47,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
           if (gaveUp) throw new DatabaseUnavailable('abandoned');
           // Started: from here statement_timeout bounds the work, not this timer.
           clearTimeout(timer);
-          return fn({ query: (text, params = []) => t.unsafe(text, params as postgres.ParameterOrJSON<never>[]) as never });
+          return fn({ query: (text, params = []) => t.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }) as never });
         });
         const limit = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -56,7 +63,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
       }
     },
     async statement(text, params) {
-      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as never;
+      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare })) as never;
     },
     async ping() {
       await sql`select 1`;
