@@ -19,14 +19,26 @@ export function isJsonObject(value: unknown): value is JsonObject {
  */
 export function assertJsonText(text: string, max: number): void {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  // Position of the next backslash at or after the one last looked at (-1: none left).
+  let backslash = text.indexOf('\\');
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x22) inString = false;
-      else if (c === 0x5c) i = escapeEnd(text, i); // a backslash escapes what follows
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22) {
+      // A string: jump to its closing quote with indexOf (most of a body is strings), through
+      // the escapes before it, each checked.
+      let from = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) return; // unterminated: JSON.parse will say so
+        if (backslash !== -1 && backslash < from) backslash = text.indexOf('\\', from);
+        if (backslash !== -1 && backslash < quote) {
+          from = escapeEnd(text, backslash) + 1;
+          continue;
+        }
+        i = quote;
+        break;
+      }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) throw FhirError.tooLarge(`The JSON nests deeper than ${max} levels (MAX_JSON_DEPTH)`);
     } else if (c === 0x7d || c === 0x5d) {
