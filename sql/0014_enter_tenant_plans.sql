@@ -1,9 +1,11 @@
--- enter_tenant with the plan cache mode of the transaction (issue 7). Write transactions run
--- statements that are costly to plan and cheap to run (one write statement of ten CTEs planned
--- in 1 ms and ran in 0.5): they ask for generic plans, made once per connection and reused.
--- Generic plans are tenant-agnostic here as well, since tenant_id carries no statistics (0013).
--- Reads keep custom plans, which know the searched values. The two-argument form stays for
--- servers of the previous release during a rolling upgrade.
+-- enter_tenant with the plan cache mode of the transaction (issue 7). The server asks for
+-- generic plans in every tenant transaction: made once per prepared statement and connection
+-- (a write statement of ten CTEs took 1 ms to plan and 0.5 ms to run, planned on every request),
+-- and the same whichever tenant asks. Custom plans estimated a tenant by its value: a tenant the
+-- last ANALYZE had not seen (every new tenant, while it grows) came out at one row, and the
+-- planner filtered all its rows on every write (test/fhir/write-plans.test.ts); a small tenant's
+-- plans could flip as neighbours grew (the noisy-neighbour benchmark). The two-argument form
+-- stays for servers of the previous release during a rolling upgrade.
 CREATE OR REPLACE FUNCTION fhir_private.enter_tenant(p_tenant text, p_timeout text, p_plan_cache_mode text)
 RETURNS TABLE (id text, name text, status text, config jsonb)
 LANGUAGE plpgsql

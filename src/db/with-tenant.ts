@@ -22,26 +22,15 @@ function enter(tx: Tx, db: Database, role: string, tenant: string) {
   return tx.query(ENTER, [role, tenant, String(db.statementTimeoutMs)]);
 }
 
-export interface TenantTransactionOptions {
-  /**
-   * Generic plans for the transaction's statements (plan_cache_mode, transaction-local): for
-   * writes, whose statements cost more to plan than to run (sql/0014). Reads keep custom plans.
-   */
-  genericPlans?: boolean;
-}
-
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
-export function withTenant<T>(
-  db: Database,
-  tenantId: string,
-  fn: (tx: Tx, tenant: TenantRecord) => Promise<T>,
-  options: TenantTransactionOptions = {},
-): Promise<T> {
+export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     // Role, tenant, timeout and plan cache mode set, then the registry row read as fhir_app (RLS
-    // shows it only its own tenant's row): one round trip (sql/0011, sql/0014).
+    // shows it only its own tenant's row): one round trip (sql/0011, sql/0014). Generic plans:
+    // made once per prepared statement and connection, and the same whichever tenant asks, so a
+    // tenant's plans neither depend on its size in the last ANALYZE nor flip as neighbours grow.
     const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3)', [
-      tenantId, String(db.statementTimeoutMs), options.genericPlans ? 'force_generic_plan' : 'auto',
+      tenantId, String(db.statementTimeoutMs), 'force_generic_plan',
     ]);
     if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
     if (tenant.status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);

@@ -65,7 +65,7 @@ export async function withRepository<T>(
         gate,
       });
       return fn(repo, { tenant });
-    }, { genericPlans: write });
+    });
   }
   const gate = new AccessGate(c.var.principal, policies, null);
   if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);

@@ -71,9 +71,13 @@ export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
   const types = old.map((i) => i.type);
   const ids = old.map((i) => i.id);
   // The rows to delete found by one index lookup per resource (LATERAL, OFFSET 0 keeps it a
-  // nested loop), then deleted by ctid: never a scan of the tenant's rows, whatever the statistics.
+  // nested loop), then deleted by ctid. The explicit tenant key on the delete itself matters: the
+  // planner estimates the RLS predicate alone with the current tenant's statistics (it folds
+  // current_setting), which for a tenant grown since the last ANALYZE is about one row, and then
+  // prefers a scan of the whole tenant to the TID scan. Against the key, a generic plan (write
+  // transactions use them, sql/0014) estimates an average tenant.
   const ctes: Fragment[] = old.length === 0 ? [] : KINDS.map((kind) =>
-    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ctid = any(array(
+    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}ctid = any(array(
       select x.ctid from unnest(${types}::text[], ${ids}::text[]) as k(t, i)
       cross join lateral (select s.ctid from ${tableOf(own, kind)} s where ${own.key}s.resource_type = k.t and s.id = k.i offset 0) x)))`);
   for (const kind of KINDS) {

@@ -41,7 +41,7 @@ async function reindexSet(open: Open, own: TableSet): Promise<number> {
 }
 
 export function reindexTenant(db: Database, tenantId: string): Promise<number> {
-  return reindexSet((fn) => withTenant(db, tenantId, (tx) => fn(tx), { genericPlans: true }), tenantTables(tenantId));
+  return reindexSet((fn) => withTenant(db, tenantId, (tx) => fn(tx)), tenantTables(tenantId));
 }
 
 export function reindexShared(db: Database): Promise<number> {
