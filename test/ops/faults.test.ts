@@ -106,7 +106,8 @@ describe.runIf(enabled)('faults on a real server', () => {
     running = false;
     await load;
 
-    if (process.env.SHOW_FAULTS) console.log(JSON.stringify({ statuses: [...statuses], ready: ready.join('') }));
+    console.log(`PostgreSQL stopped and restarted under write load: ${acked.length} writes acknowledged, answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+    if (process.env.SHOW_FAULTS) console.log(JSON.stringify({ ready: ready.join('') }));
     expect([...statuses.keys()].sort()).toEqual([201, 503]);
     expect(ready).toContain(503);
     // Service resumes by itself: within a few seconds of the restart every probe is ready again.
@@ -150,6 +151,7 @@ describe.runIf(enabled)('faults on a real server', () => {
     await sleep(3000);
     running = false;
     await load;
+    console.log(`backends killed every 400 ms under read load: answers ${JSON.stringify(Object.fromEntries(statuses))}, foreign rows seen ${bad.length}`);
     expect(bad).toEqual([]);
     expect(odd.slice(0, 3)).toEqual([]);
     // The pool recovers: a connection killed at the very end may fail one more request (503),
