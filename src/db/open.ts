@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Database } from './database.js';
@@ -29,7 +30,8 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
       createdNow: false,
     };
   }
-  const createdNow = !existsSync(config.dataDir);
+  // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
+  const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
   const db = await openPglite(config.dataDir);
   await migrateEmbedded(db.pg);
   log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');

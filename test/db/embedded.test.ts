@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -30,5 +30,14 @@ describe('the embedded default (no DATABASE_URL)', () => {
     expect(read.status).toBe(200);
     expect((await read.json()).gender).toBe('female');
     await second.db.close();
+  });
+
+  it('takes an empty DATA_DIR that already exists (a fresh volume) for a first start too', async () => {
+    const empty = join(dir, 'mounted');
+    mkdirSync(empty);
+    const opened = await bootstrap(loadConfig({ DATA_DIR: empty, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+    const res = await createApp(opened).request('http://x/tenants/demo/fhir/Patient');
+    expect(res.status).toBe(200);
+    await opened.db.close();
   });
 });
