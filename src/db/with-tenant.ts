@@ -22,19 +22,24 @@ function enter(tx: Tx, db: Database, role: string, tenant: string) {
   return tx.query(ENTER, [role, tenant, String(db.statementTimeoutMs)]);
 }
 
+/** 404 for an unknown tenant (no registry row visible), 403 when it is suspended. */
+export function assertActive(tenantId: string, status: string | undefined): void {
+  if (status === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
+  if (status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
+}
+
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     // Role, tenant, timeout and plan cache mode set, then the registry row read as fhir_app (RLS
-    // shows it only its own tenant's row): one round trip (sql/0011, sql/0014). Generic plans:
+    // shows it only its own tenant's row): one round trip (sql/0011, sql/0013). Generic plans:
     // made once per prepared statement and connection, and the same whichever tenant asks, so a
     // tenant's plans neither depend on its size in the last ANALYZE nor flip as neighbours grow.
     const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3)', [
       tenantId, String(db.statementTimeoutMs), 'force_generic_plan',
     ]);
-    if (tenant === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
-    if (tenant.status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
-    return fn(tx, tenant);
+    assertActive(tenantId, tenant?.status);
+    return fn(tx, tenant!);
   });
 }
 

@@ -6,7 +6,7 @@ import { withShared, withTenant, type TenantRecord } from '../db/with-tenant.js'
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from './errors.js';
 import { Repository } from './repository/repository.js';
-import { enabledType, tenantSettings } from './tenant-settings.js';
+import { enabledType, tenantSettings, type TenantSettings } from './tenant-settings.js';
 
 export type FhirContext = Context<AppEnv>;
 
@@ -31,6 +31,21 @@ export interface Intent {
 const WRITES = new Set<string>(['create', 'update', 'patch', 'delete']);
 
 /**
+ * The tenant's configuration applied to one request, once the tenant is known to be active: its
+ * rate limit (429), and whether `type` is enabled for it (404). Both paths to the data use it:
+ * withRepository and the one-statement read (fast-read.ts).
+ */
+export function admitRequest(deps: Deps, tenant: Pick<TenantRecord, 'id' | 'config'>, type: string | undefined): TenantSettings {
+  const settings = tenantSettings(tenant);
+  if (settings.rateLimit) {
+    const wait = deps.services.limiter.take(tenant.id, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
+    if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
+  }
+  if (type !== undefined && !enabledType(settings, type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
+  return settings;
+}
+
+/**
  * Opens the request's one transaction for its scope and hands the handler a repository, never a
  * connection (DESIGN.md §1). Inside it, once the tenant is known: its rate limit, its enabled
  * types, then the access decision (policies ∩ scopes) for the intent.
@@ -47,12 +62,7 @@ export async function withRepository<T>(
   const write = intent.write ?? WRITES.has(intent.interaction);
   if (scope.kind === 'tenant') {
     return withTenant(deps.db, scope.tenantId, (tx, tenant) => {
-      const settings = tenantSettings(tenant);
-      if (settings.rateLimit) {
-        const wait = deps.services.limiter.take(tenant.id, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
-        if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
-      }
-      if (intent.type !== undefined && !enabledType(settings, intent.type)) throw FhirError.notFound(`${intent.type} is not enabled for this tenant`);
+      const settings = admitRequest(deps, tenant, intent.type);
       const gate = new AccessGate(c.var.principal, policies, tenant.id);
       if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
       const repo = new Repository(abortable(tx, c), {

@@ -1,10 +1,9 @@
 import { isExtraStoredType } from '../analytics/stored-types.js';
 import type { Deps } from '../env.js';
 import { AccessGate } from '../auth/gate.js';
-import type { FhirContext } from './context.js';
-import { FhirError } from './errors.js';
+import { assertActive } from '../db/with-tenant.js';
+import { admitRequest, type FhirContext } from './context.js';
 import type { StoredVersion } from './repository/tables.js';
-import { enabledType, tenantSettings } from './tenant-settings.js';
 
 interface Row {
   [column: string]: unknown;
@@ -35,16 +34,10 @@ export async function fastRead(c: FhirContext, deps: Deps, type: string, id: str
   const rows = await deps.db.statement<Row>(READ, [
     scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type) || isExtraStoredType(type), String(deps.db.statementTimeoutMs),
   ]);
-  const row = rows[0];
-  if (row === undefined) throw FhirError.notFound(`Unknown tenant "${scope.tenantId}"`);
-  if (row.tenant_status !== 'active') throw FhirError.forbidden(`Tenant "${scope.tenantId}" is suspended`);
-  const settings = tenantSettings({ config: row.tenant_config });
-  if (settings.rateLimit) {
-    const wait = deps.services.limiter.take(scope.tenantId, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
-    if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
-  }
-  if (!enabledType(settings, type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
-  if (row.table_set === null || row.version_id === null) return { version: undefined };
+  const [row] = rows;
+  assertActive(scope.tenantId, row?.tenant_status);
+  admitRequest(deps, { id: scope.tenantId, config: row?.tenant_config ?? {} }, type);
+  if (row?.table_set == null || row.version_id === null) return { version: undefined };
   return {
     version: {
       resourceType: type, id, versionId: row.version_id, lastUpdated: row.last_updated ?? '', deleted: row.deleted === true, body: row.body, set: row.table_set,
