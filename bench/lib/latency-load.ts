@@ -7,14 +7,12 @@
 import { Agent, request } from 'node:http';
 import type { HttpLoad } from './loads.js';
 import { benchInput } from './process.js';
+import { closedLoops } from './closed-loop.js';
 import { latencySummary } from './stats.js';
 
 const input = benchInput<HttpLoad>();
 const url = new URL(input.base);
 const agent = new Agent({ keepAlive: true, maxSockets: input.connections });
-const latencies: number[] = [];
-let non2xx = 0;
-let errors = 0;
 
 function get(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,24 +26,10 @@ function get(path: string): Promise<number> {
   });
 }
 
-const started = performance.now();
-const deadline = started + input.duration * 1000;
-await Promise.all(
-  Array.from({ length: input.connections }, async () => {
-    while (performance.now() < deadline) {
-      const path = input.paths[Math.floor(Math.random() * input.paths.length)]!;
-      const t0 = performance.now();
-      try {
-        const status = await get(path);
-        if (status >= 200 && status < 300) latencies.push(performance.now() - t0);
-        else non2xx++;
-      } catch {
-        errors++;
-      }
-    }
-  }),
-);
-const seconds = (performance.now() - started) / 1000;
+const { latencies, failed: non2xx, errors, seconds } = await closedLoops(input.connections, input.duration, input.paths, async (path) => {
+  const status = await get(path);
+  return status >= 200 && status < 300;
+});
 agent.destroy();
 console.log(JSON.stringify({
   rps: (latencies.length + non2xx) / seconds,

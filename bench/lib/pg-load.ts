@@ -12,6 +12,7 @@ import postgres from 'postgres';
 import type { PgLoad } from './loads.js';
 import { benchInput } from './process.js';
 import { processCpuMs } from './proc-cpu.js';
+import { closedLoops } from './closed-loop.js';
 import { latencySummary } from './stats.js';
 
 const input = benchInput<PgLoad>();
@@ -52,25 +53,10 @@ const backendCpuMs = async () => {
 };
 const pg0 = await backendCpuMs();
 
-const latencies: number[] = [];
-let errors = 0;
-const started = performance.now();
-const deadline = started + input.duration * 1000;
-await Promise.all(
-  Array.from({ length: input.concurrency }, async () => {
-    while (performance.now() < deadline) {
-      const k = input.keys[Math.floor(Math.random() * input.keys.length)]!;
-      const t0 = performance.now();
-      try {
-        await op(k);
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
-      }
-    }
-  }),
-);
-const seconds = (performance.now() - started) / 1000;
+const { latencies, errors, seconds } = await closedLoops(input.concurrency, input.duration, input.keys, async (k) => {
+  await op(k);
+  return true;
+});
 const pgCpuMs = (await backendCpuMs()) - pg0;
 await sql.end({ timeout: 5 });
 console.log(JSON.stringify({ rps: latencies.length / seconds, requests: latencies.length, ...latencySummary(latencies), non2xx: 0, errors, pgCpuMs, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));
