@@ -20,7 +20,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
   // sql.unsafe() does not prepare unless asked: each statement with parameters was then parsed
   // twice, in two round trips (Describe first, for the parameter types), and planned every time.
   // Prepared, it is one round trip, parsed once per connection, and the generic plans that
-  // write transactions ask for (sql/0014) are reused. Behind PgBouncer in transaction mode,
+  // write transactions ask for (sql/0013) are reused. Behind PgBouncer in transaction mode,
   // named statements do not survive: DB_POOLER=pgbouncer turns this off. The statements a
   // connection prepared go with it (postgres.js replaces connections after 30-60 minutes).
   const prepare = options.prepare ?? true;

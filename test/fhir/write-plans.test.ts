@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/app.js';
  * A tenant that grew after the last ANALYZE (every new tenant, until autovacuum comes round) was
  * estimated at about one row, and on that estimate the planner filtered all the tenant's rows on
  * every write: the lock, the index deletes, the reference check, and the includes. With generic
- * plans (sql/0014: tenant-agnostic estimates) and the lookups written per key (LATERAL), they read
+ * plans (sql/0013: tenant-agnostic estimates) and the lookups written per key (LATERAL), they read
  * a handful of rows; counted here in the test's own transaction (pg_stat_xact_user_tables).
  */
 let s: TestServer;

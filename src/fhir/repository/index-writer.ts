@@ -75,7 +75,7 @@ export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
   // planner estimates the RLS predicate alone with the current tenant's statistics (it folds
   // current_setting), which for a tenant grown since the last ANALYZE is about one row, and then
   // prefers a scan of the whole tenant to the TID scan. Against the key, a generic plan (write
-  // transactions use them, sql/0014) estimates an average tenant.
+  // transactions use them, sql/0013) estimates an average tenant.
   const ctes: Fragment[] = old.length === 0 ? [] : KINDS.map((kind) =>
     sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}ctid = any(array(
       select x.ctid from unnest(${types}::text[], ${ids}::text[]) as k(t, i)
