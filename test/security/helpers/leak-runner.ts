@@ -93,13 +93,17 @@ function substitute(a: Attempt, map: Map<string, string>): Attempt {
 }
 
 /**
- * Decoy → token, longest first, with the prefixes of each (down to 6 characters): an error message
- * cuts a long value it echoes at a fixed length, which may fall inside a token, and the cut decoy
- * must map back to the cut token. A decoy has the token's length, so both are cut alike.
+ * Decoy → token, longest first, with every proper prefix of each when it ends an echoed value:
+ * an error message cuts a long value it echoes at a fixed length, which may fall anywhere inside
+ * a token, and closes the quote after it (`\"` in the JSON body). A decoy has the token's length,
+ * so both are cut alike, and the cut decoy must map back to the cut token.
  */
 function mapBack(map: Map<string, string>): Map<string, string> {
   const pairs: [string, string][] = [];
-  for (const [t, d] of map) for (let n = d.length; n >= Math.min(6, d.length); n--) pairs.push([d.slice(0, n), t.slice(0, n)]);
+  for (const [t, d] of map) {
+    pairs.push([d, t]);
+    for (let n = d.length - 1; n >= 1; n--) pairs.push([`${d.slice(0, n)}\\"`, `${t.slice(0, n)}\\"`]);
+  }
   return new Map(pairs.sort(([a], [b]) => b.length - a.length));
 }
 
