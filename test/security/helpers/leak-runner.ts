@@ -93,18 +93,28 @@ function substitute(a: Attempt, map: Map<string, string>): Attempt {
 }
 
 /**
- * Decoy → token, longest first, with every proper prefix of each when it ends an echoed value:
- * an error message cuts a long value it echoes at a fixed length, which may fall anywhere inside
- * a token, and closes the quote after it (`\"` in the JSON body). A decoy has the token's length,
- * so both are cut alike, and the cut decoy must map back to the cut token.
+ * The answers are the same once the decoys are mapped back, except for echoes cut short: an
+ * error message cuts a long value it echoes at a fixed length, which may fall anywhere inside a
+ * token, and closes the quote after it (`\"` in the JSON body). Such a region, a proper prefix of
+ * a token in the real answer and the same prefix of its decoy in the other, right before the
+ * closing quote, is not a difference. A decoy has its token's length, so both are cut alike.
  */
-function mapBack(map: Map<string, string>): Map<string, string> {
-  const pairs: [string, string][] = [];
-  for (const [t, d] of map) {
-    pairs.push([d, t]);
-    for (let n = d.length - 1; n >= 1; n--) pairs.push([`${d.slice(0, n)}\\"`, `${t.slice(0, n)}\\"`]);
+function sameUpToCutEchoes(real: string, back: string, map: Map<string, string>): boolean {
+  if (real.length !== back.length) return false;
+  for (let i = 0; i < real.length; i++) {
+    if (real[i] === back[i]) continue;
+    const end = real.indexOf('\\"', i);
+    if (end < 0 || !back.startsWith('\\"', end)) return false;
+    const cut = [...map].some(([t, d]) => {
+      for (let n = end - i; n < t.length && n <= end; n++) {
+        if (real.startsWith(t.slice(0, n), end - n) && back.startsWith(d.slice(0, n), end - n)) return true;
+      }
+      return false;
+    });
+    if (!cut) return false;
+    i = end;
   }
-  return new Map(pairs.sort(([a], [b]) => b.length - a.length));
+  return true;
 }
 
 // The Bundle timestamp and server-made ids (a create's fresh uuid named in an error) differ between any two answers.
@@ -181,8 +191,8 @@ export async function runStream(o: StreamOptions): Promise<void> {
         continue;
       }
       stats.decoys++;
-      const back = substitute({ family: '', method: '', path: '', headers: [], body: other.body }, mapBack(map)).body as string;
-      if (other.status !== answer.status || normalize(back) !== normalize(answer.body)) {
+      const back = substitute({ family: '', method: '', path: '', headers: [], body: other.body }, new Map([...map].map(([t, d]) => [d, t]))).body as string;
+      if (other.status !== answer.status || !sameUpToCutEchoes(normalize(answer.body), normalize(back), map)) {
         fail(i, attempt, `the answer depends on whether another tenant's data exists: ${answer.status} vs decoy ${other.status}\n  real:  ${answer.body.slice(0, 400)}\n  decoy: ${back.slice(0, 400)}`);
       }
     }
