@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MIN_CONTEXT_KEY_LENGTH } from './db/context-key.js';
 
 /** Every setting the server reads, parsed once from the environment (README: Configuration). */
 export interface Config {
@@ -9,6 +11,11 @@ export interface Config {
   /** Who runs migrations on a real server; defaults to databaseUrl. */
   migrationDatabaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * The tenant-context key (TENANT_CONTEXT_KEY or TENANT_CONTEXT_KEY_FILE): required with
+   * DATABASE_URL; the embedded database keeps its own in DATA_DIR/context.key.
+   */
+  contextKey: string | undefined;
   dbPoolMax: number;
   adminToken: string | undefined;
   sharedResourceTypes: ReadonlySet<string>;
@@ -77,6 +84,22 @@ function list(raw: string | undefined, fallback: string[]): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function contextKey(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.TENANT_CONTEXT_KEY_FILE || undefined;
+  let key = env.TENANT_CONTEXT_KEY || undefined;
+  if (file !== undefined) {
+    try {
+      key = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`TENANT_CONTEXT_KEY_FILE ${file} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (key !== undefined && key.length < MIN_CONTEXT_KEY_LENGTH) {
+    throw new ConfigError(`TENANT_CONTEXT_KEY must be at least ${MIN_CONTEXT_KEY_LENGTH} characters (openssl rand -hex 32)`);
+  }
+  return key;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL || undefined;
   const adminToken = env.ADMIN_TOKEN || undefined;
@@ -92,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || databaseUrl,
     dataDir: resolve(env.DATA_DIR || './data'),
+    contextKey: contextKey(env),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10),
     adminToken,
     sharedResourceTypes: new Set(list(env.SHARED_RESOURCE_TYPES, DEFAULT_SHARED_TYPES)),

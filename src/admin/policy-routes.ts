@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { auditInTransaction } from '../auth/audit.js';
 import { decide } from '../auth/decide.js';
 import { parsePolicy, type AccessPolicy, type PolicyInteraction } from '../auth/policies.js';
 import { ADMIN_TOKEN_PRINCIPAL, GATEWAY, type Principal } from '../auth/principal.js';
@@ -38,11 +37,10 @@ export function policyRoutes(deps: Deps): Hono<AppEnv> {
   const store = deps.services.policies;
   const put = async (c: Context<AppEnv>, policy: AccessPolicy) => {
     const { id, client, tenant, ...rest } = policy;
-    const [row] = await withAdmin(deps.db, async (tx) => {
-      const rows = await tx.query<PolicyRow>('select id, client, tenant, policy from fhir_admin.grant_access_policy($1, $2, $3, $4::text::jsonb)', [id, client, tenant, JSON.stringify(rest)]);
-      await auditInTransaction(tx, { tenant: tenant === '*' ? null : tenant, client: c.var.principal.clientId, action: `grant access policy ${id}`, outcome: 'done' });
-      return rows;
-    });
+    // grant_access_policy and revoke_access_policy record themselves in the audit log (sql/0014).
+    const [row] = await withAdmin(deps.db, (tx) => tx.query<PolicyRow>(
+      'select id, client, tenant, policy from fhir_admin.grant_access_policy($1, $2, $3, $4::text::jsonb)', [id, client, tenant, JSON.stringify(rest)],
+    ), c.var.principal.clientId);
     store.invalidate();
     return toPolicy(row!);
   };
@@ -60,11 +58,7 @@ export function policyRoutes(deps: Deps): Hono<AppEnv> {
   app.put('/access-policies/:id', async (c) => c.json(await put(c, parsePolicy(await jsonBody(c), c.req.param('id')))));
   app.delete('/access-policies/:id', async (c) => {
     const id = c.req.param('id');
-    const [row] = await withAdmin(deps.db, async (tx) => {
-      const rows = await tx.query<{ revoked: boolean }>('select fhir_admin.revoke_access_policy($1) as revoked', [id]);
-      await auditInTransaction(tx, { tenant: null, client: c.var.principal.clientId, action: `revoke access policy ${id}`, outcome: rows[0]?.revoked ? 'done' : 'not found' });
-      return rows;
-    });
+    const [row] = await withAdmin(deps.db, (tx) => tx.query<{ revoked: boolean }>('select fhir_admin.revoke_access_policy($1) as revoked', [id]), c.var.principal.clientId);
     store.invalidate();
     if (!row?.revoked) throw FhirError.notFound('Unknown access policy');
     return c.body(null, 204);

@@ -1,3 +1,4 @@
+import { embeddedContextKey } from '../db/context-key.js';
 import { pathToFileURL } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -32,8 +33,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const port = Number(process.env.PSQL_PORT ?? 5432);
-  const db = await openPglite(config.dataDir);
-  await migrateEmbedded(db.pg);
+  const key = config.contextKey ?? embeddedContextKey(config.dataDir);
+  const db = await openPglite(config.dataDir, key);
+  await migrateEmbedded(db.pg, key);
   const server = await startPsqlServer(db.pg, port, process.env.PSQL_HOST ?? '127.0.0.1');
   console.log(`Serving ${config.dataDir} (PGlite) on ${server.url}. Stop the FHIR server while this runs; Ctrl-C to stop.`);
   const stop = () => {

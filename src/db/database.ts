@@ -17,6 +17,11 @@ export interface Database {
   readonly kind: 'postgres' | 'pglite';
   /** statement_timeout set in every transaction (0: none). */
   readonly statementTimeoutMs: number;
+  /**
+   * The tenant-context key (sql/0014): every door to the data passes it to
+   * fhir_private.open_context. The database keeps only its hash; SQL without it enters no tenant.
+   */
+  readonly contextKey: string;
   /** A round trip, for readiness checks. */
   ping(): Promise<void>;
   stats(): PoolStats;

@@ -1,14 +1,17 @@
 import { loadConfig } from '../config.js';
+import { embeddedContextKey } from './context-key.js';
 import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
 import { openPglite } from './pglite.js';
 
 // `npm run db:migrate`: apply pending migrations and exit, on whichever backend the config names.
 const config = loadConfig();
 if (config.migrationDatabaseUrl !== undefined) {
-  await migratePostgresUrl(config.migrationDatabaseUrl);
+  await migratePostgresUrl(config.migrationDatabaseUrl, config.contextKey);
+  if (config.contextKey === undefined) console.warn('TENANT_CONTEXT_KEY is not set: no key registered (the server needs one)');
 } else {
-  const db = await openPglite(config.dataDir);
-  await migrateEmbedded(db.pg);
+  const key = config.contextKey ?? embeddedContextKey(config.dataDir);
+  const db = await openPglite(config.dataDir, key);
+  await migrateEmbedded(db.pg, key);
   await db.close();
 }
 console.log('migrations applied');

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { embeddedContextKey } from './context-key.js';
 import type { Database } from './database.js';
+import { checkLogin } from './login-check.js';
 import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
@@ -15,25 +17,31 @@ export interface OpenedDatabase {
 
 export async function openDatabase(config: Config, log: Logger): Promise<OpenedDatabase> {
   if (config.databaseUrl !== undefined) {
+    const contextKey = config.contextKey;
+    if (contextKey === undefined) {
+      throw new ConfigError('TENANT_CONTEXT_KEY (or TENANT_CONTEXT_KEY_FILE) is required with DATABASE_URL: make one with `openssl rand -hex 32`, '
+        + 'register it with `npm run db:migrate` (README: Running on PostgreSQL) and give every server of this database the same key');
+    }
     if (config.migrateOnStart && config.migrationDatabaseUrl !== undefined) {
-      await migratePostgresUrl(config.migrationDatabaseUrl);
+      await migratePostgresUrl(config.migrationDatabaseUrl, contextKey);
       log.info('migrations applied');
     }
-    return {
-      db: openPostgres(config.databaseUrl, {
-        max: config.dbPoolMax,
-        statementTimeoutMs: config.statementTimeoutMs,
-        connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
-        prepare: config.dbPrepare,
-        startTimeoutMs: config.dbStartTimeoutMs,
-      }),
-      createdNow: false,
-    };
+    const db = openPostgres(config.databaseUrl, {
+      max: config.dbPoolMax,
+      statementTimeoutMs: config.statementTimeoutMs,
+      connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
+      prepare: config.dbPrepare,
+      startTimeoutMs: config.dbStartTimeoutMs,
+      contextKey,
+    });
+    await checkLogin(db, log);
+    return { db, createdNow: false };
   }
   // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
   const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
-  const db = await openPglite(config.dataDir);
-  await migrateEmbedded(db.pg);
+  const contextKey = config.contextKey ?? embeddedContextKey(config.dataDir);
+  const db = await openPglite(config.dataDir, contextKey);
+  await migrateEmbedded(db.pg, contextKey);
   log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');
   return { db, createdNow };
 }

@@ -1,8 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Tx } from './database.js';
 
-/** Embedded Postgres (WASM). dataDir undefined: in memory (tests). One connection: PGlite serializes. */
-export async function openPglite(dataDir: string | undefined): Promise<Database & { pg: PGlite }> {
+/**
+ * Embedded Postgres (WASM). dataDir undefined: in memory (tests). One connection: PGlite serializes.
+ * contextKey: the tenant-context key its migrations registered (src/db/context-key.ts).
+ */
+export async function openPglite(dataDir: string | undefined, contextKey: string): Promise<Database & { pg: PGlite }> {
   const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
   await pg.waitReady;
   let active = 0;
@@ -11,6 +14,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database 
     pg,
     // One process, one connection: a statement timeout has nothing to free up.
     statementTimeoutMs: 0,
+    contextKey,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       active++;
       try {

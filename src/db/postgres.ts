@@ -9,6 +9,8 @@ export interface PostgresOptions {
   prepare?: boolean;
   /** How long a transaction may wait to start (pool busy, server unreachable) before failing. */
   startTimeoutMs?: number;
+  /** The tenant-context key registered in the database (sql/0014). */
+  contextKey: string;
 }
 
 /** The database did not give us a transaction in time: a 503 for the client, safe to retry. */
@@ -37,6 +39,7 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
     kind: 'postgres',
     sql,
     statementTimeoutMs: options.statementTimeoutMs ?? 0,
+    contextKey: options.contextKey,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       active++;
       let gaveUp = false;

@@ -10,16 +10,21 @@ export interface TenantRecord {
   config: Record<string, unknown>;
 }
 
+/** What a transaction may do (sql/0014): one tenant's data, the shared set, or administration. */
+type ContextMode = 'tenant' | 'shared-read' | 'shared-write' | 'admin';
+
 /*
  * The only doors to the data (DESIGN.md §1). Each opens one transaction whose first statement sets
- * the role and the tenant, both transaction-local and bound as parameters, so a pooled connection
- * (postgres.js or PgBouncer in transaction mode) never carries them into another request, and
- * isolation holds even when the server was handed a superuser URL.
+ * the role (fhir_app) and enters a context with the server's context key (sql/0014): the tenant,
+ * a mode and a ticket that only fhir_private.open_context can make and every policy verifies. All
+ * of it is transaction-local and bound as parameters, so a pooled connection (postgres.js or
+ * PgBouncer in transaction mode) never carries it into another request, isolation holds even when
+ * the server was handed a superuser URL, and SQL without the key cannot enter another tenant.
  */
-const ENTER = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true), set_config('statement_timeout', $3, true)";
+const ENTER = "select set_config('role', 'fhir_app', true), fhir_private.open_context($1, $2, $3, $4), set_config('statement_timeout', $5, true)";
 
-function enter(tx: Tx, db: Database, role: string, tenant: string) {
-  return tx.query(ENTER, [role, tenant, String(db.statementTimeoutMs)]);
+function enter(tx: Tx, db: Database, tenant: string, mode: ContextMode, actor: string | null = null) {
+  return tx.query(ENTER, [db.contextKey, tenant, mode, actor, String(db.statementTimeoutMs)]);
 }
 
 /** 404 for an unknown tenant (no registry row visible), 403 when it is suspended. */
@@ -31,12 +36,12 @@ export function assertActive(tenantId: string, status: string | undefined): void
 /** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
 export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    // Role, tenant, timeout and plan cache mode set, then the registry row read as fhir_app (RLS
-    // shows it only its own tenant's row): one round trip (sql/0011, sql/0013). Generic plans:
+    // Role, keyed tenant context, timeout and plan cache mode set, then the registry row read as
+    // fhir_app (RLS shows it only its own tenant's row): one round trip (sql/0014). Generic plans:
     // made once per prepared statement and connection, and the same whichever tenant asks, so a
     // tenant's plans neither depend on its size in the last ANALYZE nor flip as neighbours grow.
-    const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3)', [
-      tenantId, String(db.statementTimeoutMs), 'force_generic_plan',
+    const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3, $4)', [
+      db.contextKey, tenantId, String(db.statementTimeoutMs), 'force_generic_plan',
     ]);
     assertActive(tenantId, tenant?.status);
     return fn(tx, tenant!);
@@ -49,26 +54,29 @@ export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenan
  */
 export function withTenantData<T>(db: Database, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await enter(tx, db, 'fhir_app', tenantId);
+    await enter(tx, db, tenantId, 'tenant');
     return fn(tx);
   });
 }
 
 /**
- * The shared table set: read as fhir_app (which may only read it), written as fhir_admin (the
- * one role granted writes on it). No tenant is set, so no tenant row is visible either way.
+ * The shared table set: read by anyone, written only in a shared-write context (its policies
+ * check the ticket). No tenant is set, so no tenant row is visible either way.
  */
 export function withShared<T>(db: Database, access: 'read' | 'write', fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await enter(tx, db, access === 'write' ? 'fhir_admin' : 'fhir_app', '');
+    await enter(tx, db, '', access === 'write' ? 'shared-write' : 'shared-read');
     return fn(tx);
   });
 }
 
-/** Tenant lifecycle: runs as fhir_admin, which may only call the fhir_admin.* functions. */
-export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Tenant lifecycle and the other fhir_admin.* functions, in an admin context; `actor` is who the
+ * functions record in the audit log (the admin API's client).
+ */
+export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>, actor: string | null = null): Promise<T> {
   return db.transaction(async (tx) => {
-    await enter(tx, db, 'fhir_admin', '');
+    await enter(tx, db, '', 'admin', actor);
     return fn(tx);
   });
 }

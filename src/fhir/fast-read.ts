@@ -16,11 +16,11 @@ interface Row {
   body: string | null;
 }
 
-const READ = 'select * from fhir_private.read_resource($1, $2, $3, $4, $5, $6)';
+const READ = 'select * from fhir_private.read_resource($1, $2, $3, $4, $5, $6, $7)';
 
 /**
- * read and vread in one round trip (sql/0010): the function enters the tenant (role and tenant,
- * transaction-local, in the statement's own implicit transaction), checks it and reads. The same
+ * read and vread in one round trip (sql/0014): the function enters the tenant (role and keyed
+ * tenant context, transaction-local, in the statement's own implicit transaction), checks it and reads. The same
  * checks as withRepository follow in JS: tenant status, rate limit, enabled type; access was
  * decided before. Undefined when this path does not apply (the shared base, or policy criteria
  * that must filter the read): the caller then takes the transactional path.
@@ -32,7 +32,7 @@ export async function fastRead(c: FhirContext, deps: Deps, type: string, id: str
   const decision = gate.check(versionId === undefined ? 'read' : 'vread', type);
   if (!decision.allowed || decision.criteria) return undefined;
   const rows = await deps.db.statement<Row>(READ, [
-    scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type) || isExtraStoredType(type), String(deps.db.statementTimeoutMs),
+    deps.db.contextKey, scope.tenantId, type, id, versionId ?? null, deps.config.sharedResourceTypes.has(type) || isExtraStoredType(type), String(deps.db.statementTimeoutMs),
   ]);
   const [row] = rows;
   assertActive(scope.tenantId, row?.tenant_status);

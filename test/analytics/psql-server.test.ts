@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPsqlServer, type PsqlServer } from '../../src/analytics/psql-server.js';
 import { migrateEmbedded } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
+import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
 
 /* npm run psql-server: the embedded PGlite answers a PostgreSQL client (postgres.js) over TCP. */
 
@@ -20,8 +21,8 @@ let sql: postgres.Sql;
 const notices: string[] = [];
 
 beforeAll(async () => {
-  db = await openPglite(undefined);
-  await migrateEmbedded(db.pg);
+  db = await openPglite(undefined, TEST_CONTEXT_KEY);
+  await migrateEmbedded(db.pg, TEST_CONTEXT_KEY);
   await db.pg.exec(`select fhir_admin.create_tenant('acme', 'Acme'), fhir_admin.create_tenant('globex', 'Globex');
     insert into resource values ('acme', 'Patient', 'a', 1, now(), false, '{"resourceType":"Patient"}'),
                                 ('globex', 'Patient', 'g', 1, now(), false, '{"resourceType":"Patient"}')`);

@@ -56,10 +56,11 @@ async function insertRows(tx: Tx, tenant: string) {
   for (const table of tenantTables) await insertRow(tx, table, tenant, tenant);
 }
 
+/** A transaction as fhir_app in the tenant's context, entered with the key as the API does (null: none). */
 function asTenant<T>(tenant: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return t.db.transaction(async (tx) => {
     await tx.query("select set_config('role', 'fhir_app', true)");
-    if (tenant !== null) await tx.query("select set_config('app.tenant_id', $1, true)", [tenant]);
+    if (tenant !== null) await tx.query("select fhir_private.open_context($1, $2, 'tenant')", [t.db.contextKey, tenant]);
     return fn(tx);
   });
 }
@@ -112,7 +113,7 @@ describe('the catalog', () => {
     }
   });
 
-  it.runIf(process.env.TEST_DATABASE_URL)('runs the API login with no role but fhir_app and fhir_admin', async () => {
+  it.runIf(process.env.TEST_DATABASE_URL)('runs the API login with no role but fhir_app', async () => {
     const rows = await t.owner.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; member_of: string[] }>(
       `select r.rolname, r.rolsuper, r.rolbypassrls,
               array(select b.rolname::text from pg_auth_members m join pg_roles b on b.oid = m.roleid
@@ -120,7 +121,7 @@ describe('the catalog', () => {
          from pg_roles r where r.rolname = current_user or r.rolname = 'fhir_api_test'`,
     );
     const login = rows.find((r) => r.rolname === 'fhir_api_test')!;
-    expect(login).toEqual({ rolname: 'fhir_api_test', rolsuper: false, rolbypassrls: false, member_of: ['fhir_admin', 'fhir_app'] });
+    expect(login).toEqual({ rolname: 'fhir_api_test', rolsuper: false, rolbypassrls: false, member_of: ['fhir_app'] });
   });
 });
 
@@ -189,19 +190,21 @@ describe('fhir_app in a transaction', () => {
     await expect(asTenant('tenant-a', (tx) => tx.query('alter table resource no force row level security'))).rejects.toThrow(/must be owner/);
     await expect(asTenant('tenant-a', (tx) => tx.query(
       "insert into shared_resource values ('Organization', 'x', 1, now(), false, '{}')",
-    ))).rejects.toThrow(/permission denied/);
+    ))).rejects.toThrow(/row-level security/);
     await expect(asTenant('tenant-a', (tx) => tx.query("select * from fhir_admin.purge_tenant('tenant-b')"))).rejects.toThrow(/permission denied/);
   });
 
   it('does not carry the tenant or role past the transaction', async () => {
     await t.db.transaction(async (tx) => {
-      await tx.query("select set_config('role', 'fhir_app', true), set_config('app.tenant_id', 'tenant-a', true)");
+      await tx.query("select set_config('role', 'fhir_app', true), fhir_private.open_context($1, 'tenant-a', 'tenant')", [t.db.contextKey]);
     });
     // Same pool, next transaction: neither setting survives.
     const [row] = await t.db.transaction((tx) =>
-      tx.query<{ tenant: string | null; role: string }>("select current_setting('app.tenant_id', true) as tenant, current_user as role"),
+      tx.query<{ tenant: string | null; ticket: string | null; role: string }>(
+        "select current_setting('app.tenant_id', true) as tenant, current_setting('app.ticket', true) as ticket, current_user as role"),
     );
     expect(row!.tenant ?? '').toBe('');
+    expect(row!.ticket ?? '').toBe('');
     expect(row!.role).not.toBe('fhir_app');
   });
 });

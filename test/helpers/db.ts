@@ -4,7 +4,7 @@ import type { Database, Row } from '../../src/db/database.js';
 import { migrateEmbedded } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { APP_LOGIN, TEMPLATE_DB, withDatabase } from './server-url.js';
+import { APP_LOGIN, TEMPLATE_DB, TEST_CONTEXT_KEY, withDatabase } from './server-url.js';
 
 /** Owner-level access for assertions: sees every row (a superuser), outside the app's roles. */
 export interface OwnerSql {
@@ -27,8 +27,8 @@ export const onRealServer = () => Boolean(process.env.TEST_DATABASE_URL);
 export async function startTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    const db = await openPglite(undefined);
-    await migrateEmbedded(db.pg);
+    const db = await openPglite(undefined, TEST_CONTEXT_KEY);
+    await migrateEmbedded(db.pg, TEST_CONTEXT_KEY);
     return {
       kind: 'pglite',
       db,
@@ -46,7 +46,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   const bouncer = process.env.TEST_PGBOUNCER_PORT;
   const direct = withDatabase(url, name, { name: APP_LOGIN, password: APP_LOGIN });
   const appUrl = bouncer ? direct.replace(/:\d+\//, `:${bouncer}/`) : direct;
-  const db = openPostgres(appUrl, { max: 10, prepare: !bouncer });
+  const db = openPostgres(appUrl, { max: 10, prepare: !bouncer, contextKey: TEST_CONTEXT_KEY });
   return {
     kind: 'postgres',
     db,

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { migratePostgresUrl } from '../../src/db/migrate.js';
-import { APP_LOGIN, TEMPLATE_DB, withDatabase } from './server-url.js';
+import { APP_LOGIN, TEMPLATE_DB, TEST_CONTEXT_KEY, withDatabase } from './server-url.js';
 
 /*
  * With TEST_DATABASE_URL (a superuser on a throwaway server), migrate one template database
@@ -14,13 +14,14 @@ export async function setup(): Promise<void | (() => Promise<void>)> {
   try {
     await admin.unsafe(`drop database if exists ${TEMPLATE_DB} with (force)`);
     await admin.unsafe(`create database ${TEMPLATE_DB}`);
-    await migratePostgresUrl(withDatabase(url, TEMPLATE_DB));
-    // The API's login: a member of fhir_app (tenant data) and fhir_admin (tenant lifecycle) only.
+    await migratePostgresUrl(withDatabase(url, TEMPLATE_DB), TEST_CONTEXT_KEY);
+    // The API's login, as the README makes it: a member of fhir_app only (the key does the rest).
     await admin.unsafe(`do $$ begin
       if not exists (select 1 from pg_roles where rolname = '${APP_LOGIN}') then
         create role ${APP_LOGIN} login password '${APP_LOGIN}';
       end if; end $$`);
-    await admin.unsafe(`grant fhir_app, fhir_admin to ${APP_LOGIN}`);
+    await admin.unsafe(`grant fhir_app to ${APP_LOGIN}`);
+    await admin.unsafe(`revoke fhir_admin from ${APP_LOGIN}`);
   } finally {
     await admin.end();
   }

@@ -7,6 +7,7 @@ import { openPostgres } from '../../src/db/postgres.js';
 import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { canStartClusters, ownCluster, type OwnCluster } from '../helpers/pg-cluster.js';
+import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
 
 /*
  * Faults on a real server of the test's own: PostgreSQL stopped and started under load, backends
@@ -23,10 +24,10 @@ let db: ReturnType<typeof openPostgres>;
 beforeAll(async () => {
   if (!enabled) return;
   cluster = ownCluster(56000 + Math.floor(Math.random() * 500));
-  await migratePostgresUrl(cluster.url);
+  await migratePostgresUrl(cluster.url, TEST_CONTEXT_KEY);
   side = postgres(cluster.url, { max: 1, onnotice: () => {} });
-  await side.unsafe("create role fault_api login password 'fault_api'; grant fhir_app, fhir_admin to fault_api");
-  db = openPostgres(cluster.url.replace('postgres@', 'fault_api:fault_api@'), { max: 8, connectTimeoutSeconds: 2, statementTimeoutMs: 300, startTimeoutMs: 3000 });
+  await side.unsafe("create role fault_api login password 'fault_api'; grant fhir_app to fault_api");
+  db = openPostgres(cluster.url.replace('postgres@', 'fault_api:fault_api@'), { max: 8, connectTimeoutSeconds: 2, statementTimeoutMs: 300, startTimeoutMs: 3000, contextKey: TEST_CONTEXT_KEY });
   await withAdmin(db, async (tx) => {
     await createTenant(tx, 'fa', 'A', {});
     await createTenant(tx, 'fb', 'B', {});
@@ -39,6 +40,7 @@ beforeAll(async () => {
       ...process.env, PORT: String(port), LOG_LEVEL: 'error', MIGRATE_ON_START: 'false',
       DATABASE_URL: cluster.url.replace('postgres@', 'fault_api:fault_api@'), DB_POOL_MAX: '8',
       DB_CONNECT_TIMEOUT_SECONDS: '2', DB_START_TIMEOUT_MS: '3000', STATEMENT_TIMEOUT_MS: '300',
+      TENANT_CONTEXT_KEY: TEST_CONTEXT_KEY,
     },
     stdio: 'inherit',
   });

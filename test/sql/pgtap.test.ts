@@ -7,7 +7,7 @@ import { pgtap } from '@electric-sql/pglite-pgtap';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateEmbedded } from '../../src/db/migrate.js';
-import { TEMPLATE_DB, withDatabase } from '../helpers/server-url.js';
+import { TEMPLATE_DB, TEST_CONTEXT_KEY, withDatabase } from '../helpers/server-url.js';
 
 /*
  * The pgTAP files of test/sql (what CI also runs with pg_prove on PostgreSQL 15), run here on
@@ -34,7 +34,7 @@ const textsOf = (rows: Record<string, unknown>[]) => rows.flatMap((r) => Object.
 
 async function pgliteRunner(): Promise<Runner> {
   const pg = new PGlite({ extensions: { pgtap } });
-  await migrateEmbedded(pg);
+  await migrateEmbedded(pg, TEST_CONTEXT_KEY);
   await pg.exec('create extension pgtap');
   return {
     kind: 'pglite',
