@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js';
+import { queryAs } from '../analytics/as-role.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -81,11 +82,8 @@ describe('admin API', () => {
 });
 
 describe('the same operations as SQL functions for fhir_admin', () => {
-  const asAdmin = <T>(fn: (q: (text: string, params?: unknown[]) => Promise<T[]>) => Promise<T>) =>
-    s.tdb.db.transaction(async (tx) => {
-      await tx.query("select set_config('role', 'fhir_admin', true)");
-      return fn((text, params) => tx.query(text, params) as Promise<T[]>);
-    });
+  // An operator in psql: a login in fhir_admin, after `set role fhir_admin`.
+  const asAdmin = <T>(fn: (q: (text: string) => Promise<T[]>) => Promise<T>) => fn((text) => queryAs(s.tdb, 'fhir_admin', null, text) as Promise<T[]>);
 
   it('creates, suspends, resumes, lists and purges', async () => {
     await asAdmin((q) => q("select * from fhir_admin.create_tenant('sql-made', 'By psql')"));

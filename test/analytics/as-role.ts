@@ -5,11 +5,13 @@ import { withDatabase } from '../helpers/server-url.js';
 
 /**
  * Runs one query as `role` (and tenant) in a transaction of its own, from the superuser side of
- * the test database, the way an operator would in psql: the role and tenant are transaction-local.
+ * the test database, the way an operator would in psql: the tenant context is issued to the
+ * superuser (fhir_private.issue_context, sql/0014), then the role set, both transaction-local.
  * Role and tenant are test constants, written into the SQL.
  */
 export async function queryAs<T extends Row = Row>(tdb: TestDatabase, role: string, tenant: string | null, text: string): Promise<T[]> {
-  const enter = `select set_config('role', '${role}', true), set_config('app.tenant_id', '${tenant ?? ''}', true)`;
+  const context = tenant === null ? '' : `fhir_private.issue_context('${tenant}', 'tenant'), `;
+  const enter = `select ${context}set_config('role', '${role}', true)`;
   if (tdb.kind === 'pglite') {
     // The embedded database has one user, a superuser: the server's own handle is that user.
     return tdb.db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { authEnv, bearer, token } from './tokens.helper.js';
+import { queryAs } from '../analytics/as-role.js';
 
 /* The seed's scenarios: Location readable by all tenants, creatable only by one client; a client
  * restricted to vital-sign Observations cannot reach others by any path. */
@@ -100,10 +101,8 @@ describe('access policy administration', () => {
   });
 
   it('is the same as the SQL functions operators use', async () => {
-    await s.tdb.db.transaction(async (tx) => {
-      await tx.query("select set_config('role', 'fhir_admin', true)");
-      await tx.query(`select fhir_admin.grant_access_policy('from-psql', 'psql-client', 't2', '{"rules":[{"resourceTypes":["Patient"],"interactions":["read"],"tableSet":"tenant"}]}')`);
-    });
+    await queryAs(s.tdb, 'fhir_admin', null,
+      `select fhir_admin.grant_access_policy('from-psql', 'psql-client', 't2', '{"rules":[{"resourceTypes":["Patient"],"interactions":["read"],"tableSet":"tenant"}]}')`);
     const got = await (await s.admin('/access-policies/from-psql')).json();
     expect(got).toMatchObject({ id: 'from-psql', client: 'psql-client', tenant: 't2' });
     await new Promise((r) => setTimeout(r, 2100)); // the server's policy cache (2 s) sees a psql change after at most that
