@@ -31,10 +31,13 @@ SELECT is(array(SELECT DISTINCT p.polname::text FROM policies p JOIN tenant_tabl
 SELECT is(array(SELECT relname::text FROM tenant_tables WHERE NOT private AND has_table_privilege('fhir_analyst', oid, 'INSERT, UPDATE, DELETE, TRUNCATE')),
           '{}'::text[], 'fhir_analyst has no write privilege on any tenant table');
 SELECT ok(NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                       WHERE n.nspname = 'public' AND c.relname LIKE 'shared\_%' AND c.relkind = 'r' AND c.relrowsecurity),
-          'the shared table set has no RLS');
-SELECT ok(NOT has_table_privilege('fhir_app', 'public.shared_resource', 'INSERT') AND has_table_privilege('fhir_admin', 'public.shared_resource', 'INSERT'),
-          'only fhir_admin writes the shared set');
+                       WHERE n.nspname = 'public' AND c.relname LIKE 'shared\_%' AND c.relkind = 'r'
+                         AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                                  AND EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
+                                              AND p.policyname = 'shared_read' AND p.cmd = 'SELECT' AND p.qual = 'true'))),
+          'the shared table set: readable by all, writes under forced RLS (a shared-write context)');
+SELECT throws_ok($$SELECT pg_temp.run_as('fhir_app', 'tap-acme', $q$INSERT INTO shared_resource VALUES ('Organization', 'tap-x', 1, now(), false, '{}')$q$)$$,
+                 '42501', NULL, 'a tenant context does not write the shared set (only a shared-write context or fhir_admin does)');
 
 -- An operator marks a table private: fhir_app keeps its tenant rows, fhir_analyst loses everything.
 CREATE TABLE public.tap_private_notes (tenant_id text NOT NULL, note text);

@@ -1,7 +1,7 @@
 -- The fhir_admin functions: who may call them, and what each does (called as fhir_admin).
 BEGIN;
 \ir setup.psql
-SELECT plan(21);
+SELECT plan(22);
 
 CREATE TEMP VIEW admin_functions AS
   SELECT p.oid, p.proname, p.prosecdef FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'fhir_admin';
@@ -11,9 +11,10 @@ SELECT is(array(SELECT proname::text FROM admin_functions WHERE pg_get_userbyid(
 SELECT is(array(SELECT proname::text FROM admin_functions WHERE NOT has_function_privilege('fhir_admin', oid, 'EXECUTE')),
           '{}'::text[], 'fhir_admin may execute every one');
 SELECT is(array(SELECT proname::text FROM admin_functions
-                 WHERE has_function_privilege('fhir_app', oid, 'EXECUTE') OR has_function_privilege('fhir_analyst', oid, 'EXECUTE')
-                    OR has_function_privilege('public', oid, 'EXECUTE')),
-          '{}'::text[], 'nobody else may');
+                 WHERE has_function_privilege('fhir_analyst', oid, 'EXECUTE') OR has_function_privilege('public', oid, 'EXECUTE')),
+          '{}'::text[], 'nobody else may but fhir_app (the API login) ...');
+SELECT throws_ok($$SELECT pg_temp.run_as('fhir_app', 'tap-acme', 'SELECT * FROM fhir_admin.list_tenants()')$$, '42501', NULL,
+                 '... which gets 42501 without an admin context (the key)');
 SELECT is(array(SELECT proname::text FROM admin_functions WHERE NOT prosecdef ORDER BY 1), ARRAY['as_tenant'],
           'all are SECURITY DEFINER but as_tenant, which must switch role (a definer cannot)');
 
