@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Tx } from '../db/database.js';
 import { withAdmin } from '../db/with-tenant.js';
 import type { AppEnv, Deps } from '../env.js';
@@ -45,16 +45,17 @@ async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: u
 export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.use('*', requireAdmin(deps.config));
-  const admin = <T>(fn: (tx: Tx) => Promise<T>) => withAdmin(deps.db, fn);
+  // The fhir_admin functions record who asked in the audit log (sql/0014).
+  const admin = <T>(c: Context<AppEnv>, fn: (tx: Tx) => Promise<T>) => withAdmin(deps.db, fn, c.var.principal.clientId);
 
-  app.get('/views', async (c) => c.json(await admin(listAnalyticsViews)));
+  app.get('/views', async (c) => c.json(await admin(c, listAnalyticsViews)));
 
   app.put('/views/:name', async (c) => {
     const name = viewName(c.req.param('name'));
     const input = await jsonBody(c);
     if (input.materialized !== undefined && typeof input.materialized !== 'boolean') throw FhirError.badRequest('materialized must be a boolean');
     const materialized = input.materialized === true;
-    const { view, existed } = await admin(async (tx) => {
+    const { view, existed } = await admin(c, async (tx) => {
       const { view: definition, description } = await viewOf(tx, input);
       const sql = crossTenantSql(definition, deps.config.sharedResourceTypes);
       const existed = (await listAnalyticsViews(tx)).some((v) => v.name === name);
@@ -66,7 +67,7 @@ export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
   app.post('/views/:name/:operation', async (c) => {
     if (c.req.param('operation') !== '$refresh') throw FhirError.notFound('Unknown analytics view operation');
     const name = viewName(c.req.param('name'));
-    const views = await admin(async (tx) => ((await refreshAnalyticsView(tx, name)) ? listAnalyticsViews(tx) : []));
+    const views = await admin(c, async (tx) => ((await refreshAnalyticsView(tx, name)) ? listAnalyticsViews(tx) : []));
     const view = views.find((v) => v.name === name);
     if (view === undefined) throw FhirError.notFound(`No materialized analytics view "${name}"`);
     return c.json(view);
@@ -74,11 +75,11 @@ export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
 
   app.delete('/views/:name', async (c) => {
     const name = viewName(c.req.param('name'));
-    if (!(await admin((tx) => dropAnalyticsView(tx, name)))) throw FhirError.notFound(`No analytics view "${name}"`);
+    if (!(await admin(c, (tx) => dropAnalyticsView(tx, name)))) throw FhirError.notFound(`No analytics view "${name}"`);
     return c.body(null, 204);
   });
 
-  app.get('/tenants', async (c) => c.json(await admin(tenantUsage)));
+  app.get('/tenants', async (c) => c.json(await admin(c, tenantUsage)));
 
   return app;
 }

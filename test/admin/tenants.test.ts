@@ -99,6 +99,29 @@ describe('the same operations as SQL functions for fhir_admin', () => {
     expect((await s.admin('/tenants/sql-made')).status).toBe(404);
   });
 
+  it('records every change made in SQL in the audit log, naming the operator', async () => {
+    await asAdmin((q) => q("select * from fhir_admin.create_tenant('sql-audited', 'Audited')"));
+    await asAdmin((q) => q("select * from fhir_admin.suspend_tenant('sql-audited')"));
+    await asAdmin((q) => q("select * from fhir_admin.resume_tenant('sql-audited')"));
+    await asAdmin((q) => q(`select * from fhir_admin.update_tenant('sql-audited', p_config => '{"maxCount": 5}')`));
+    await asAdmin((q) => q("select * from fhir_admin.request_reindex('sql-audited')"));
+    await asAdmin((q) => q(`select fhir_admin.grant_access_policy('sql-pol', 'c1', 'sql-audited', '{"rules":[]}')`));
+    await asAdmin((q) => q("select fhir_admin.revoke_access_policy('sql-pol')"));
+    await asAdmin((q) => q("select * from fhir_admin.purge_tenant('sql-audited')"));
+    const audit: { action: string; client: string; tenant: string | null }[] = await (await s.admin('/audit?tenant=sql-audited')).json();
+    const revoked: { action: string }[] = await (await s.admin('/audit')).json();
+    expect(audit.map((e) => e.action).reverse()).toEqual([
+      'create tenant', 'suspend tenant', 'resume tenant', 'update tenant {"config": {"maxCount": 5}}', 'request reindex', 'grant access policy sql-pol', 'purge tenant',
+    ]);
+    expect(revoked.map((e) => e.action)).toContain('revoke access policy sql-pol');
+    // The operator's login (postgres on both test backends), not the API.
+    expect(new Set(audit.map((e) => e.client))).toEqual(new Set(['postgres']));
+    // Over HTTP the same functions record the API's client.
+    await s.admin('/tenants', { json: { id: 'http-audited', name: 'H' } });
+    const [made] = await (await s.admin('/audit?tenant=http-audited')).json();
+    expect(made).toMatchObject({ action: 'create tenant', client: 'admin-token', outcome: 'done' });
+  });
+
   it('refuses bad input with the constraint, not silently', async () => {
     await expect(asAdmin((q) => q("select * from fhir_admin.create_tenant('NOT valid', 'x')"))).rejects.toThrow(/tenant_id_format/);
     await expect(asAdmin((q) => q("select * from fhir_admin.update_tenant('dup', p_status => 'gone')"))).rejects.toThrow(/tenant_status_values/);
