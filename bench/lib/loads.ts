@@ -79,7 +79,8 @@ export interface RequestSpec {
 export interface RequestLoad {
   base: string;
   /** Each group: `loops` closed loops picking among its `requests` at random. */
-  groups: { label: string; loops: number; requests: RequestSpec[] }[];
+  /** `cutAtEnd`: requests still running when `duration` ends are cut, not waited for (up to timeoutMs). */
+  groups: { label: string; loops: number; requests: RequestSpec[]; cutAtEnd?: boolean }[];
   duration: number;
   /** Deadline of one request (ms): past it the request counts as a timeout (a failure). */
   timeoutMs: number;
@@ -94,11 +95,15 @@ export interface GroupResult {
   p50: number;
   p90: number;
   p99: number;
+  /** Latency of every request but the cut ones, failures included (a timeout at its deadline): a floor when requests time out. */
+  all: { n: number; p50: number; p90: number; p99: number };
   /** non2xx + timeouts + errors. */
   failed: number;
   non2xx: number;
   timeouts: number;
   errors: number;
+  /** Requests of a cutAtEnd group still running when the load ended (not counted in `requests`). */
+  cutAtEnd: number;
   /** Per request label: status code (or `timeout`, or an error code) → count. */
   statuses: Record<string, Record<string, number>>;
 }
