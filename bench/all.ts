@@ -24,7 +24,7 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['noisy', runNoisy],
   ['embedded', runEmbedded],
 ];
-/** Run only when BENCH_ONLY names them: neighbour takes about 6 minutes, longer than it earns in every run. */
+/** Run only when BENCH_ONLY names them: neighbour takes 6-9 minutes here, twice what it may add to every run. */
 const optIn: typeof steps = [['neighbour', runNeighbour]];
 const only = process.env.BENCH_ONLY?.split(',');
 

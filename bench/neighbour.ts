@@ -169,7 +169,6 @@ async function runBackend(backend: Backend) {
     phases.push(result);
     const noisy = result.noisy ? ` | noisy ${result.noisy.requests} req ${JSON.stringify(result.noisy.statuses[phase] ?? {})}` : '';
     console.log(`neighbour ${backend.name} ${phase}: read p50/p99 ${result.read.all.p50}/${result.read.all.p99} ms (${result.read.all.n} requests, ${result.read.failed} failed), search ${result.search.all.p50}/${result.search.all.p99} ms (${result.search.all.n}, ${result.search.failed} failed)${noisy} | RSS max ${result.rss.maxMiB} MiB (+${result.rss.growthMiB})${result.serverDied ? ' | SERVER DIED' : ''} | load ${result.loadavg.join(' ')}`);
-    if (result.serverDied) server = await backend.start();
   }
   await server.stop();
   await backend.afterStop();
