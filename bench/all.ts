@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { runCrud } from './crud.js';
 import { runEmbedded } from './embedded.js';
 import { runIngest } from './ingest.js';
+import { runNeighbour } from './neighbour.js';
 import { BenchContext } from './lib/context.js';
 import { printTargets, readSummary } from './lib/results.js';
 import { runNoisy } from './noisy.js';
@@ -23,6 +24,8 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['noisy', runNoisy],
   ['embedded', runEmbedded],
 ];
+/** Run only when BENCH_ONLY names them: neighbour takes 6-9 minutes here, twice what it may add to every run. */
+const optIn: typeof steps = [['neighbour', runNeighbour]];
 const only = process.env.BENCH_ONLY?.split(',');
 
 rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
@@ -32,8 +35,8 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 const started = performance.now();
 try {
-  for (const [name, run] of steps) {
-    if (only && !only.includes(name)) continue;
+  for (const [name, run] of [...steps, ...optIn]) {
+    if (only ? !only.includes(name) : optIn.some(([n]) => n === name)) continue;
     console.log(`\n===== ${name} (${Math.round((performance.now() - started) / 1000)} s in)`);
     await run(ctx);
   }

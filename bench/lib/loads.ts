@@ -66,3 +66,49 @@ export interface CrudResult extends LoadResult {
 export function runCrudLoad(load: { base: string; tenant: string; concurrency: number; duration: number }): Promise<CrudResult> {
   return runJson<CrudResult>('bench/lib/crud-load.ts', load);
 }
+
+/** One request of a mixed load: `label` groups its status codes in the result. */
+export interface RequestSpec {
+  label: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface RequestLoad {
+  base: string;
+  /** Each group: `loops` closed loops picking among its `requests` at random. */
+  /** `cutAtEnd`: requests still running when `duration` ends are cut, not waited for (up to timeoutMs). */
+  groups: { label: string; loops: number; requests: RequestSpec[]; cutAtEnd?: boolean }[];
+  duration: number;
+  /** Deadline of one request (ms): past it the request counts as a timeout (a failure). */
+  timeoutMs: number;
+}
+
+export interface GroupResult {
+  label: string;
+  requests: number;
+  rps: number;
+  /** Latency of the 2xx answers (ms). */
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** Latency of every request but the cut ones, failures included (a timeout at its deadline): a floor when requests time out. */
+  all: { n: number; p50: number; p90: number; p99: number };
+  /** non2xx + timeouts + errors. */
+  failed: number;
+  non2xx: number;
+  timeouts: number;
+  errors: number;
+  /** Requests of a cutAtEnd group still running when the load ended (not counted in `requests`). */
+  cutAtEnd: number;
+  /** Per request label: status code (or `timeout`, or an error code) → count. */
+  statuses: Record<string, Record<string, number>>;
+}
+
+/** Mixed requests with per-request deadlines in their own process (bench/lib/request-load.ts); never throws on failures. */
+export function runRequestLoad(load: RequestLoad): Promise<{ groups: GroupResult[]; cpuMs: number }> {
+  return runJson('bench/lib/request-load.ts', load);
+}

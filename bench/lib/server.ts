@@ -9,6 +9,8 @@ export interface ServerProcess {
   pid: number;
   /** SIGTERM and wait (the server then writes its CPU profile, when started with one). */
   stop(): Promise<void>;
+  /** False once the process has exited (crashed, killed). */
+  alive(): boolean;
 }
 
 export interface ServerOptions {
@@ -19,6 +21,14 @@ export interface ServerOptions {
   /** Write a V8 CPU profile into this folder on exit (node --cpu-prof). */
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** SIGKILL this long after SIGTERM when the server has not exited (default 15 s). */
+  killAfterMs?: number;
+  /**
+   * Cut each line the server logs to this many characters (a log line may carry a whole
+   * 40,000-value query), and print at most `logLines` lines (then only how many were left out).
+   */
+  logLineChars?: number;
+  logLines?: number;
 }
 
 export async function startServer(o: ServerOptions): Promise<ServerProcess> {
@@ -35,10 +45,33 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
     ...o.env,
   };
   const flags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const child = spawnTsx('src/index.ts', env, flags, 'inherit');
+  const child = spawnTsx('src/index.ts', env, flags, o.logLineChars === undefined ? 'inherit' : 'pipe');
+  if (o.logLineChars !== undefined) printCut(child, o.logLineChars, o.logLines ?? Number.POSITIVE_INFINITY);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, child);
-  return { base, pid: child.pid!, stop: () => stop(child) };
+  return { base, pid: child.pid!, stop: () => stop(child, o.killAfterMs ?? 15_000), alive: () => child.exitCode === null && child.signalCode === null };
+}
+
+/** The server's stdout, each line cut to `chars`, `lines` at most (the pipe is always drained, so the server never blocks on it). */
+function printCut(child: ChildProcess, chars: number, lines: number): void {
+  let head = '';
+  let length = 0;
+  let printed = 0;
+  child.once('exit', () => {
+    if (printed > lines) console.log(`(server ${child.pid}: ${printed - lines} more log lines left out)`);
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    const parts = d.toString().split('\n');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (head.length < chars) head += part.slice(0, chars - head.length);
+      length += part.length;
+      if (i === parts.length - 1) break; // no newline yet: the line goes on in the next chunk
+      if (printed++ < lines) console.log(length > chars ? `${head}… (${length} chars)` : head);
+      head = '';
+      length = 0;
+    }
+  });
 }
 
 async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
@@ -57,10 +90,10 @@ async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
   throw new Error('server did not become healthy within 60 s');
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+function stop(child: ChildProcess, killAfterMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();

@@ -49,23 +49,60 @@ export async function asSuperuser<T>(db: FhirDatabase, fn: (sql: postgres.Sql) =
   }
 }
 
+interface RlsState {
+  table: string;
+  enabled: boolean;
+  forced: boolean;
+}
+
+/** Per database: the RLS state of each table before the switch turned it off, to restore exactly. */
+const beforeOff = new Map<string, RlsState[]>();
+
 /**
- * Bench-only RLS switch (never reachable from the server): NO FORCE + DISABLE on every table of
- * the schema that has RLS, or ENABLE + FORCE again. Runs between measurements, as superuser.
+ * Bench-only RLS switch (never reachable from the server), as the superuser between measurements.
+ * Off: NO FORCE + DISABLE on every table, in any schema, that has row-level security enabled or
+ * forced. The policies stay as they are and are merely not applied, so this holds whatever they
+ * compare tenant_id with (current_setting(...), a keyed `(select fhir_private.tenant())`, ...).
+ * On: each of those tables back to exactly its state before (enabled, forced), and checked.
+ * Returns the tables switched.
  */
 export async function setRowLevelSecurity(db: FhirDatabase, on: boolean): Promise<string[]> {
   return asSuperuser(db, async (sql) => {
-    const tables = await sql<{ relname: string }[]>`select c.relname from pg_policy p join pg_class c on c.oid = p.polrelid
-      join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' group by c.relname order by 1`;
-    for (const { relname } of tables) {
-      const t = `public."${relname}"`;
-      await sql.unsafe(on
-        ? `alter table ${t} enable row level security; alter table ${t} force row level security`
-        : `alter table ${t} no force row level security; alter table ${t} disable row level security`);
+    const current = () => sql<RlsState[]>`select format('%I.%I', n.nspname, c.relname) as "table",
+        c.relrowsecurity as enabled, c.relforcerowsecurity as forced
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') order by 1`;
+    // What the switch is for, checked whatever the policies say: as fhir_app with no tenant entered,
+    // resource rows are hidden with RLS on (fail closed) and visible with it off (when there are any).
+    const visibleWithoutTenant = async () => {
+      const [r] = await sql.begin(async (tx) => {
+        await tx.unsafe("select set_config('role', 'fhir_app', true)");
+        return tx.unsafe<{ visible: boolean }[]>('select exists (select 1 from public.resource) as visible');
+      });
+      return r!.visible;
+    };
+    const [{ rows } = { rows: 0 }] = await sql<{ rows: number }[]>`select count(*)::int as rows from (select 1 from public.resource limit 1) x`;
+    const states = await current();
+    if (!on) {
+      const secured = states.filter((s) => s.enabled || s.forced);
+      if (!beforeOff.has(db.name)) beforeOff.set(db.name, secured);
+      for (const { table } of secured) await sql.unsafe(`alter table ${table} no force row level security; alter table ${table} disable row level security`);
+      const still = (await current()).filter((s) => s.enabled || s.forced);
+      if (still.length > 0) throw new Error(`RLS switch to off did not take on ${still.map((s) => s.table).join(', ')}`);
+      if (rows > 0 && !(await visibleWithoutTenant())) throw new Error('RLS switched off, yet fhir_app without a tenant still sees no resource');
+      return beforeOff.get(db.name)!.map((s) => s.table);
     }
-    const [state] = await sql<{ n: number }[]>`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and c.relname = any(${tables.map((t) => t.relname)}) and c.relrowsecurity = ${on} and c.relforcerowsecurity = ${on}`;
-    if (state!.n !== tables.length) throw new Error(`RLS switch to ${on ? 'on' : 'off'} did not take on every table`);
-    return tables.map((t) => t.relname);
+    const wanted = beforeOff.get(db.name);
+    if (wanted === undefined) return []; // never switched off: nothing to restore
+    for (const { table, enabled, forced } of wanted) {
+      if (enabled) await sql.unsafe(`alter table ${table} enable row level security`);
+      if (forced) await sql.unsafe(`alter table ${table} force row level security`);
+    }
+    const now = new Map((await current()).map((s) => [s.table, s]));
+    const wrong = wanted.filter((w) => now.get(w.table)?.enabled !== w.enabled || now.get(w.table)?.forced !== w.forced);
+    if (wrong.length > 0) throw new Error(`RLS switch to on did not restore ${wrong.map((s) => s.table).join(', ')}`);
+    if (await visibleWithoutTenant()) throw new Error('RLS switched back on, yet fhir_app without a tenant sees resources');
+    beforeOff.delete(db.name);
+    return wanted.map((s) => s.table);
   });
 }
