@@ -29,17 +29,17 @@ const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
  */
 async function createReadFunction(db: FhirDatabase): Promise<void> {
   await asSuperuser(db, (sql) => sql.unsafe(`
-    create or replace function bench_read(p_tenant text, p_type text, p_id text) returns text
+    create or replace function bench_read(p_key text, p_tenant text, p_type text, p_id text) returns text
     language plpgsql as $$
     declare st text; body text;
     begin
-      perform set_config('role', 'fhir_app', true), set_config('app.tenant_id', p_tenant, true);
+      perform set_config('role', 'fhir_app', true), fhir_private.open_context(p_key, p_tenant, 'tenant');
       select status into st from tenant where id = p_tenant;
       if st is distinct from 'active' then raise exception 'tenant % not active', p_tenant; end if;
       select resource::text into body from resource where tenant_id = p_tenant and resource_type = p_type and id = p_id;
       return body;
     end $$;
-    grant execute on function bench_read(text, text, text) to public;`));
+    grant execute on function bench_read(text, text, text, text) to public;`));
 }
 
 type Variant = 'ceiling' | `pg:${Exclude<PgMode, 'autocommit'>}` | 'http' | 'http:rls-off' | 'http:healthz';
@@ -72,10 +72,10 @@ export async function runRead(ctx: BenchContext) {
   const pg = (mode: PgMode, url: string) => withCpu(false, () => runPgLoad({ url, mode, pool: POOL, concurrency: CONCURRENCY, duration: PG_SECONDS, keys }));
 
   await http(3); // warm the server (JIT, prepared statements) before anything is recorded
-  const runs: Record<Variant, Run[]> = { ceiling: [], 'pg:tx': [], 'pg:tx-pipelined': [], 'pg:one-call': [], 'pg:bound': [], http: [], 'http:rls-off': [], 'http:healthz': [] };
+  const runs: Record<Variant, Run[]> = { ceiling: [], 'pg:tx': [], 'pg:tx-pipelined': [], 'pg:one-call': [], http: [], 'http:rls-off': [], 'http:healthz': [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.ceiling.push(await pg('autocommit', db.superUrl));
-    for (const mode of ['tx', 'tx-pipelined', 'one-call', 'bound'] as const) runs[`pg:${mode}`].push(await pg(mode, db.apiUrl));
+    for (const mode of ['tx', 'tx-pipelined', 'one-call'] as const) runs[`pg:${mode}`].push(await pg(mode, db.apiUrl));
     // RLS on and off interleaved, the order alternating per round against drift.
     const order = round % 2 === 0 ? [true, false] : [false, true];
     for (const on of order) {

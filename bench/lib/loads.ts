@@ -40,7 +40,7 @@ export async function runLatencyLoad(load: HttpLoad): Promise<LoadResult> {
   return r;
 }
 
-export type PgMode = 'autocommit' | 'tx' | 'tx-pipelined' | 'one-call' | 'bound';
+export type PgMode = 'autocommit' | 'tx' | 'tx-pipelined' | 'one-call';
 
 export interface PgLoad {
   url: string;

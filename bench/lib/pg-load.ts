@@ -2,10 +2,9 @@
  * postgres.js load process: primary-key reads of `keys` at random, `concurrency` loops on a pool of
  * `pool` connections, for `duration` seconds, in one of the ways a FHIR read could reach the row:
  *   autocommit    one SELECT (superuser URL: no RLS) — the ceiling
- *   tx            what withTenant does today: BEGIN; set_config(role, tenant); tenant row; SELECT; COMMIT
+ *   tx            what withTenant does: BEGIN; set_config(role), open_context(key, tenant); tenant row; SELECT; COMMIT
  *   tx-pipelined  the same statements sent without waiting for each answer (postgres.js pipelining)
  *   one-call      one autocommit call of a function that sets role + tenant, checks the tenant, reads
- *   bound         connections bound to one tenant at connect time (role + tenant as startup GUCs), one SELECT under RLS
  * Prints one JSON line (queries/s, latency percentiles in ms). Started by runPgLoad().
  */
 import postgres from 'postgres';
@@ -14,28 +13,27 @@ import { benchInput } from './process.js';
 import { processCpuMs } from './proc-cpu.js';
 import { closedLoops } from './closed-loop.js';
 import { latencySummary } from './stats.js';
+import { BENCH_CONTEXT_KEY } from './stack.js';
 
 const input = benchInput<PgLoad>();
-const ENTER = "select set_config('role', $1, true), set_config('app.tenant_id', $2, true)";
+const ENTER = "select set_config('role', $1, true), fhir_private.open_context($3, $2, 'tenant')";
 const TENANT = 'select id, name, status, config from tenant where id = $1';
 const READ = 'select resource::text as resource from resource where tenant_id = $1 and resource_type = $2 and id = $3';
-const bound = input.mode === 'bound' ? { role: 'fhir_app', 'app.tenant_id': input.keys[0]![0] } : {};
-const sql = postgres(input.url, { max: input.pool, onnotice: () => {}, connection: { application_name: `bench-${input.mode}-${process.pid}`, ...bound } });
+const sql = postgres(input.url, { max: input.pool, onnotice: () => {}, connection: { application_name: `bench-${input.mode}-${process.pid}` } });
 
 type Key = [string, string, string];
 const ops: Record<PgLoad['mode'], (k: Key) => Promise<unknown>> = {
   autocommit: ([t, type, id]) => sql.unsafe(READ, [t, type, id], { prepare: true }),
   tx: ([t, type, id]) =>
     sql.begin(async (tx) => {
-      await tx.unsafe(ENTER, ['fhir_app', t]);
+      await tx.unsafe(ENTER, ['fhir_app', t, BENCH_CONTEXT_KEY]);
       const [tenant] = await tx.unsafe(TENANT, [t]);
       if (!tenant) throw new Error('no tenant');
       return tx.unsafe(READ, [t, type, id]);
     }),
   'tx-pipelined': ([t, type, id]) =>
-    sql.begin((tx) => [tx.unsafe(ENTER, ['fhir_app', t]), tx.unsafe(TENANT, [t]), tx.unsafe(READ, [t, type, id])]),
-  'one-call': ([t, type, id]) => sql.unsafe('select bench_read($1, $2, $3) as resource', [t, type, id]),
-  bound: ([t, type, id]) => sql.unsafe(READ, [t, type, id]),
+    sql.begin((tx) => [tx.unsafe(ENTER, ['fhir_app', t, BENCH_CONTEXT_KEY]), tx.unsafe(TENANT, [t]), tx.unsafe(READ, [t, type, id])]),
+  'one-call': ([t, type, id]) => sql.unsafe('select bench_read($1, $2, $3, $4) as resource', [BENCH_CONTEXT_KEY, t, type, id]),
 };
 
 const op = ops[input.mode];

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort, spawnTsx } from './process.js';
+import { BENCH_CONTEXT_KEY } from './stack.js';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
@@ -41,7 +42,7 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
     DB_POOL_MAX: String(o.poolMax ?? 10),
     MIGRATE_ON_START: 'false',
     NODE_ENV: 'production',
-    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : { DATABASE_URL: '', DATA_DIR: o.dataDir ?? '', MIGRATE_ON_START: 'true' }),
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl, TENANT_CONTEXT_KEY: BENCH_CONTEXT_KEY } : { DATABASE_URL: '', DATA_DIR: o.dataDir ?? '', MIGRATE_ON_START: 'true' }),
     ...o.env,
   };
   const flags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];

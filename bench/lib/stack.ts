@@ -4,9 +4,13 @@ import { spawnTsx } from './process.js';
 
 /**
  * A FHIR database on the throwaway cluster, set up as README "Running on PostgreSQL" says:
- * migrations as the superuser, and an unprivileged login `fhir_api`, member of fhir_app and
- * fhir_admin, for the API. pg_stat_statements is created for the diagnosis.
+ * migrations as the superuser (registering the tenant-context key), and an unprivileged login
+ * `fhir_api`, member of fhir_app only, for the API. pg_stat_statements is created for the diagnosis.
  */
+
+/** The tenant-context key of the bench databases (TENANT_CONTEXT_KEY of the servers it starts). */
+export const BENCH_CONTEXT_KEY = 'bench-context-key-0123456789abcdef0123456789abcdef';
+
 export interface FhirDatabase {
   name: string;
   /** Superuser: migrations, RLS switch, ANALYZE, pg_stat_statements. */
@@ -23,7 +27,7 @@ export async function createFhirDatabase(cluster: Cluster, name: string): Promis
     await admin.end();
   }
   const superUrl = cluster.urlFor(name);
-  const child = spawnTsx('src/db/migrate-cli.ts', { MIGRATION_DATABASE_URL: superUrl, DATABASE_URL: superUrl, LOG_LEVEL: 'warn' });
+  const child = spawnTsx('src/db/migrate-cli.ts', { MIGRATION_DATABASE_URL: superUrl, DATABASE_URL: superUrl, TENANT_CONTEXT_KEY: BENCH_CONTEXT_KEY, LOG_LEVEL: 'warn' });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`migrations failed on ${name} (exit ${code})`);
   const sql = postgres(superUrl, { max: 1, onnotice: () => {} });
@@ -31,7 +35,7 @@ export async function createFhirDatabase(cluster: Cluster, name: string): Promis
     await sql.unsafe(`do $$ begin
       if not exists (select from pg_roles where rolname = 'fhir_api') then create role fhir_api login; end if;
     end $$`);
-    await sql.unsafe('grant fhir_app, fhir_admin to fhir_api');
+    await sql.unsafe('grant fhir_app to fhir_api');
     await sql.unsafe('create extension if not exists pg_stat_statements');
   } finally {
     await sql.end();
