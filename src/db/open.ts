@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Database } from './database.js';
-import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
-import { openPglite } from './pglite.js';
+import { migratePostgresUrl } from './migrate.js';
+import { openPgliteWorker } from './pglite-threaded.js';
 import { openPostgres } from './postgres.js';
 
 export interface OpenedDatabase {
@@ -32,8 +32,9 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
   }
   // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
   const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
-  const db = await openPglite(config.dataDir);
-  await migrateEmbedded(db.pg);
+  // In a worker thread: a costly statement must not stop the process (pglite-threaded.ts).
+  const db = await openPgliteWorker(config.dataDir, { statementTimeoutMs: config.statementTimeoutMs, startTimeoutMs: config.dbStartTimeoutMs });
+  await db.migrate();
   log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');
   return { db, createdNow };
 }

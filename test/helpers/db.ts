@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Database, Row } from '../../src/db/database.js';
-import { migrateEmbedded } from '../../src/db/migrate.js';
-import { openPglite } from '../../src/db/pglite.js';
+import { openPgliteWorker } from '../../src/db/pglite-threaded.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { APP_LOGIN, TEMPLATE_DB, withDatabase } from './server-url.js';
 
@@ -27,8 +26,9 @@ export const onRealServer = () => Boolean(process.env.TEST_DATABASE_URL);
 export async function startTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    const db = await openPglite(undefined);
-    await migrateEmbedded(db.pg);
+    // As the server opens it: PGlite in a worker thread (in memory here).
+    const db = await openPgliteWorker(undefined);
+    await db.migrate();
     return {
       kind: 'pglite',
       db,
