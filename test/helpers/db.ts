@@ -26,8 +26,10 @@ export const onRealServer = () => Boolean(process.env.TEST_DATABASE_URL);
 export async function startTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    // As the server opens it: PGlite in a worker thread (in memory here).
-    const db = await openPgliteWorker(undefined);
+    // As the server opens it: PGlite in a worker thread (in memory here). Tests on a shared
+    // machine may queue hundreds of requests on its one session: a long start timeout (a test of
+    // the timeout opens its own database).
+    const db = await openPgliteWorker(undefined, { startTimeoutMs: 120_000 });
     await db.migrate();
     return {
       kind: 'pglite',
