@@ -37,7 +37,8 @@ function probe(inner: Database): Probe {
       kind: inner.kind,
       statementTimeoutMs: inner.statementTimeoutMs,
       ping: () => inner.ping(),
-      stats: () => inner.stats(),
+      // A pool of 10 on both backends (PGlite has one session): the shares are then 5 and 1.
+      stats: () => ({ ...inner.stats(), max: 10 }),
       close: () => inner.close(),
       async statement(text, params) {
         p.statements++;
@@ -70,7 +71,9 @@ const fhir = (tenant: string, path: string) => request(`/fhir${path}`, { headers
 beforeAll(async () => {
   tdb = await startTestDatabase();
   pr = probe(tdb.db);
-  const config = loadConfig({ ADMIN_TOKEN, LOG_LEVEL: 'silent', TENANT_POOL_SHARE: '0.5', DB_START_TIMEOUT_MS: '400' });
+  const config = loadConfig({
+    ADMIN_TOKEN, LOG_LEVEL: 'silent', TENANT_POOL_SHARE: '0.5', DB_START_TIMEOUT_MS: '400', CPU_WORK_SLOTS: '2', CPU_HEAVY_BODY_BYTES: '2000',
+  });
   const app = createApp({ db: pr.db, config, log: pino({ level: 'silent' }) });
   request = async (path, init) => app.request(`${BASE}${path}`, init);
   await withAdmin(tdb.db, async (tx) => {
@@ -87,9 +90,9 @@ afterAll(() => tdb.close());
 
 describe('fair share of the pool', () => {
   it('a tenant over its share waits, then gets 503 + Retry-After; another tenant is served meanwhile', async () => {
-    const share = fairShare(pr.db, { tenantPoolShare: 0.5, cpuWorkSlots: 4 });
+    const share = fairShare(pr.db, { tenantPoolShare: 0.5, cpuWorkSlots: 2 });
     const limit = shareOf(pr.db.stats().max, 0.5);
-    expect(share.db.perTenant).toBe(limit);
+    expect(share.db.perTenant).toBe(5);
     const release = pr.hold('busy');
     // `limit` slow requests of busy, through both doors: searches (a transaction) and reads.
     let settled = 0;
@@ -115,6 +118,28 @@ describe('fair share of the pool', () => {
     expect(await Promise.all(slow)).toEqual(Array(limit).fill(200));
     expect(share.db.holding('busy')).toBe(0);
     expect((await fhir('busy', '/Patient/p1')).status).toBe(200);
+  });
+});
+
+describe('fair share of CPU-heavy work', () => {
+  it('a tenant with a large request in progress gets 503 for a second one, not for a small one', async () => {
+    const share = fairShare(pr.db, { tenantPoolShare: 0.5, cpuWorkSlots: 2 });
+    expect(share.cpu.perTenant).toBe(1);
+    const post = (body: string) => request('/fhir/Patient', {
+      method: 'POST', body, headers: { 'x-tenant-id': 'busy', 'content-type': 'application/fhir+json', 'content-length': String(Buffer.byteLength(body)) },
+    });
+    const large = JSON.stringify({ resourceType: 'Patient', name: [{ text: 'x'.repeat(3000) }] });
+    const release = pr.hold('busy');
+    const first = post(large);
+    for (let i = 0; i < 500 && share.cpu.holding('busy') < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    const second = await post(large);
+    expect(second.status).toBe(503);
+    expect((await second.json()).issue[0].code).toBe('throttled');
+    const small = post(JSON.stringify({ resourceType: 'Patient' }));
+    for (let i = 0; i < 500 && share.db.holding('busy') < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(share.db.holding('busy')).toBe(2);
+    release();
+    expect([(await first).status, (await small).status]).toEqual([201, 201]);
   });
 });
 
