@@ -50,7 +50,7 @@ describe('PGlite in a worker thread', () => {
   it('a statement over STATEMENT_TIMEOUT_MS gets 503; /healthz and another tenant answer meanwhile; committed data survives the restart', async () => {
     const config = loadConfig({ LOG_LEVEL: 'silent', STATEMENT_TIMEOUT_MS: '1500', DB_START_TIMEOUT_MS: '700' });
     const app = createApp({ db, config, log: pino({ level: 'silent' }) });
-    const req = (path: string, init?: RequestInit) => app.request(`http://x${path}`, init);
+    const req = async (path: string, init?: RequestInit) => app.request(`http://x${path}`, init);
     const created = await req('/tenants/other/fhir/Patient', { method: 'POST', headers: json, body: patient });
     expect(created.status).toBe(201);
     otherId = (await created.json()).id;
