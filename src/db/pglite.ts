@@ -1,7 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Tx } from './database.js';
 
-/** Embedded Postgres (WASM). dataDir undefined: in memory (tests). One connection: PGlite serializes. */
+/**
+ * Embedded Postgres (WASM) in this thread, for the tools that need the PGlite instance itself
+ * (psql-server, db:migrate). The server runs it in a worker instead (pglite-threaded.ts): here a
+ * costly statement stops the whole process. dataDir undefined: in memory. One connection.
+ */
 export async function openPglite(dataDir: string | undefined): Promise<Database & { pg: PGlite }> {
   const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
   await pg.waitReady;
@@ -9,7 +13,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database 
   return {
     kind: 'pglite',
     pg,
-    // One process, one connection: a statement timeout has nothing to free up.
+    // PGlite ignores statement_timeout, and in this thread nothing could act on it.
     statementTimeoutMs: 0,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       active++;
