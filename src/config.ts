@@ -45,6 +45,14 @@ export interface Config {
   metricsTenantLabel: boolean;
   /** On SIGTERM: how long in-flight requests may finish before the process exits anyway. */
   shutdownGraceMs: number;
+  /** Fraction of the pool (and of CPU work slots) one tenant may hold at once; at least one each. */
+  tenantPoolShare: number;
+  /** Nominal CPU-heavy requests (large bodies) in progress at once, of which a tenant gets its share. */
+  cpuWorkSlots: number;
+  /** A request whose body has at least this many bytes is CPU-heavy (validation, index extraction). */
+  cpuHeavyBodyBytes: number;
+  /** How long this process trusts a tenant's cached settings (rate limit) without reading the registry. */
+  tenantSettingsTtlMs: number;
 }
 
 /** Token verification (README: Tokens). None of the key settings given: gateway mode. */
@@ -76,6 +84,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): n
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new ConfigError(`${name} must be a number in (0, 1], got "${raw}"`);
   return n;
 }
 
@@ -134,6 +150,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStartTimeoutMs: int(env, 'DB_START_TIMEOUT_MS', 5_000),
     metricsTenantLabel: env.METRICS_TENANT_LABEL === 'true',
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+    tenantPoolShare: fraction(env, 'TENANT_POOL_SHARE', 0.5),
+    cpuWorkSlots: int(env, 'CPU_WORK_SLOTS', 4),
+    cpuHeavyBodyBytes: int(env, 'CPU_HEAVY_BODY_BYTES', 256 * 1024),
+    tenantSettingsTtlMs: int(env, 'TENANT_SETTINGS_TTL_MS', 3_000, 0),
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET || undefined,
       jwksUrl: env.AUTH_JWKS_URL || undefined,

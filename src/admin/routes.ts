@@ -82,7 +82,10 @@ export function adminRoutes(deps: Deps): Hono<AppEnv> {
       throw FhirError.badRequest('status must be "active" or "suspended"', ['status']);
     }
     const change = { name: name(body.name, false), status: status as Tenant['status'] | undefined, config: config(body.config) };
-    return c.json(found(await admin(c, (tx) => updateTenant(tx, id, change)), id));
+    const updated = await admin(c, (tx) => updateTenant(tx, id, change));
+    // The rate limit this process remembers (auth/rate-limit.ts) follows the change at once.
+    deps.services.limiter.forget(id);
+    return c.json(found(updated, id));
   });
 
   // Rebuilds the tenant's search indexes from its stored resources (R4 definitions changed, etc.).
@@ -104,6 +107,7 @@ export function adminRoutes(deps: Deps): Hono<AppEnv> {
   app.delete('/tenants/:id', async (c) => {
     const id = tenantId(c.req.param('id'));
     const deleted = await admin(c, (tx) => purgeTenant(tx, id));
+    deps.services.limiter.forget(id);
     if (deleted === undefined) throw FhirError.notFound(`Unknown tenant "${id}"`);
     return c.json({ id, purged: true, rowsDeleted: deleted });
   });

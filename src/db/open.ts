@@ -5,8 +5,8 @@ import type { Logger } from '../log.js';
 import { embeddedContextKey } from './context-key.js';
 import type { Database } from './database.js';
 import { checkLogin } from './login-check.js';
-import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
-import { openPglite } from './pglite.js';
+import { migratePostgresUrl } from './migrate.js';
+import { openPgliteWorker } from './pglite-threaded.js';
 import { openPostgres } from './postgres.js';
 
 export interface OpenedDatabase {
@@ -40,8 +40,9 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
   // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
   const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
   const contextKey = config.contextKey ?? embeddedContextKey(config.dataDir);
-  const db = await openPglite(config.dataDir, contextKey);
-  await migrateEmbedded(db.pg, contextKey);
+  // In a worker thread: a costly statement must not stop the process (pglite-threaded.ts).
+  const db = await openPgliteWorker(config.dataDir, { statementTimeoutMs: config.statementTimeoutMs, startTimeoutMs: config.dbStartTimeoutMs, contextKey });
+  await db.migrate();
   log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');
   return { db, createdNow };
 }

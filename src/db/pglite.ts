@@ -2,7 +2,9 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Database, Tx } from './database.js';
 
 /**
- * Embedded Postgres (WASM). dataDir undefined: in memory (tests). One connection: PGlite serializes.
+ * Embedded Postgres (WASM) in this thread, for the tools that need the PGlite instance itself
+ * (psql-server, db:migrate). The server runs it in a worker instead (pglite-threaded.ts): here a
+ * costly statement stops the whole process. dataDir undefined: in memory. One connection.
  * contextKey: the tenant-context key its migrations registered (src/db/context-key.ts).
  */
 export async function openPglite(dataDir: string | undefined, contextKey: string): Promise<Database & { pg: PGlite }> {
@@ -12,7 +14,7 @@ export async function openPglite(dataDir: string | undefined, contextKey: string
   return {
     kind: 'pglite',
     pg,
-    // One process, one connection: a statement timeout has nothing to free up.
+    // PGlite ignores statement_timeout, and in this thread nothing could act on it.
     statementTimeoutMs: 0,
     contextKey,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

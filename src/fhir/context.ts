@@ -5,6 +5,7 @@ import type { Tx } from '../db/database.js';
 import { withShared, withTenant, type TenantRecord } from '../db/with-tenant.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from './errors.js';
+import { fairShare, withSlot } from './fair-share.js';
 import { Repository } from './repository/repository.js';
 import { enabledType, tenantSettings, type TenantSettings } from './tenant-settings.js';
 
@@ -30,25 +31,70 @@ export interface Intent {
 
 const WRITES = new Set<string>(['create', 'update', 'patch', 'delete']);
 
+// The requests whose rate limit is settled: one token per HTTP request, however many doors
+// (fast read then its fallback, a batch's entries) it passes through.
+const rateSettled = new WeakSet<object>();
+
+/**
+ * Before any database work: the tenant's rate limit as this process last read it, so a tenant
+ * over its rate gets 429 without a round trip. Unknown (nothing fresh remembered): the
+ * transaction applies it (admitRequest).
+ */
+export function admitEarly(c: FhirContext, deps: Deps, tenantId: string): void {
+  if (rateSettled.has(c)) return;
+  const early = deps.services.limiter.admitRemembered(tenantId);
+  if (typeof early === 'number') throw tooManyRequests(early);
+  if (early === 'admitted') rateSettled.add(c);
+}
+
+function tooManyRequests(wait: number): FhirError {
+  return new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
+}
+
 /**
  * The tenant's configuration applied to one request, once the tenant is known to be active: its
- * rate limit (429), and whether `type` is enabled for it (404). Both paths to the data use it:
- * withRepository and the one-statement read (fast-read.ts).
+ * rate limit (429, unless admitEarly settled it), and whether `type` is enabled for it (404). Both
+ * paths to the data use it: withRepository and the one-statement read (fast-read.ts). The row it
+ * reads refreshes what admitEarly knows.
  */
-export function admitRequest(deps: Deps, tenant: Pick<TenantRecord, 'id' | 'config'>, type: string | undefined): TenantSettings {
+export function admitRequest(c: FhirContext, deps: Deps, tenant: Pick<TenantRecord, 'id' | 'config'>, type: string | undefined): TenantSettings {
   const settings = tenantSettings(tenant);
-  if (settings.rateLimit) {
-    const wait = deps.services.limiter.take(tenant.id, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
-    if (wait !== undefined) throw new FhirError(429, 'throttled', 'Too many requests for this tenant', { headers: { 'Retry-After': String(wait) } });
+  const limiter = deps.services.limiter;
+  limiter.remember(tenant.id, settings.rateLimit, deps.config.tenantSettingsTtlMs);
+  if (settings.rateLimit && !rateSettled.has(c)) {
+    const wait = limiter.take(tenant.id, settings.rateLimit.requestsPerSecond, settings.rateLimit.burst);
+    if (wait !== undefined) throw tooManyRequests(wait);
   }
+  rateSettled.add(c);
   if (type !== undefined && !enabledType(settings, type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
   return settings;
 }
 
 /**
+ * Runs fn holding the tenant's share (fair-share.ts): a database slot, and first a CPU slot when
+ * the request carries a large body (its validation and index extraction run inside fn). Used by
+ * every door to tenant data.
+ */
+export function withTenantShare<T>(c: FhirContext, deps: Deps, tenantId: string, fn: () => Promise<T>): Promise<T> {
+  const share = fairShare(deps.db, deps.config);
+  const wait = deps.config.dbStartTimeoutMs;
+  const inDb = () => withSlot(share.db, tenantId, wait, fn);
+  return bodyBytes(c) >= deps.config.cpuHeavyBodyBytes ? withSlot(share.cpu, tenantId, wait, inDb) : inDb();
+}
+
+function bodyBytes(c: FhirContext): number {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return 0;
+  // The node request's headers, not c.req.header(): that builds a full Request (see abortable).
+  const incoming = c.env?.incoming;
+  const length = incoming ? incoming.headers['content-length'] : c.req.header('content-length');
+  return Number(length ?? 0) || 0;
+}
+
+/**
  * Opens the request's one transaction for its scope and hands the handler a repository, never a
- * connection (DESIGN.md §1). Inside it, once the tenant is known: its rate limit, its enabled
- * types, then the access decision (policies ∩ scopes) for the intent.
+ * connection (DESIGN.md §1). Before it: the remembered rate limit, then the tenant's share. Inside
+ * it, once the tenant is known: its rate limit (when not remembered), its enabled types, then the
+ * access decision (policies ∩ scopes) for the intent.
  */
 export async function withRepository<T>(
   c: FhirContext,
@@ -58,11 +104,12 @@ export async function withRepository<T>(
 ): Promise<T> {
   const scope = c.var.scope;
   const sharedTypes = deps.config.sharedResourceTypes;
+  if (scope.kind === 'tenant') admitEarly(c, deps, scope.tenantId);
   const policies = await deps.services.policies.all();
   const write = intent.write ?? WRITES.has(intent.interaction);
   if (scope.kind === 'tenant') {
-    return withTenant(deps.db, scope.tenantId, (tx, tenant) => {
-      const settings = admitRequest(deps, tenant, intent.type);
+    return withTenantShare(c, deps, scope.tenantId, () => withTenant(deps.db, scope.tenantId, (tx, tenant) => {
+      const settings = admitRequest(c, deps, tenant, intent.type);
       const gate = new AccessGate(c.var.principal, policies, tenant.id);
       if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);
       const repo = new Repository(abortable(tx, c), {
@@ -75,7 +122,7 @@ export async function withRepository<T>(
         gate,
       });
       return fn(repo, { tenant });
-    });
+    }));
   }
   const gate = new AccessGate(c.var.principal, policies, null);
   if (intent.interaction !== 'operation' && intent.type !== undefined) gate.require(intent.interaction, intent.type, intent.instance);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Database, Row } from '../../src/db/database.js';
-import { migrateEmbedded } from '../../src/db/migrate.js';
-import { openPglite } from '../../src/db/pglite.js';
+import { openPgliteWorker } from '../../src/db/pglite-threaded.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { APP_LOGIN, TEMPLATE_DB, TEST_CONTEXT_KEY, withDatabase } from './server-url.js';
 
@@ -27,8 +26,11 @@ export const onRealServer = () => Boolean(process.env.TEST_DATABASE_URL);
 export async function startTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
-    const db = await openPglite(undefined, TEST_CONTEXT_KEY);
-    await migrateEmbedded(db.pg, TEST_CONTEXT_KEY);
+    // As the server opens it: PGlite in a worker thread (in memory here). Tests on a shared
+    // machine may queue hundreds of requests on its one session: a long start timeout (a test of
+    // the timeout opens its own database).
+    const db = await openPgliteWorker(undefined, { startTimeoutMs: 120_000, contextKey: TEST_CONTEXT_KEY });
+    await db.migrate();
     return {
       kind: 'pglite',
       db,
