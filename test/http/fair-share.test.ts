@@ -44,7 +44,8 @@ function probe(inner: Database): Probe {
       async statement(text, params) {
         p.statements++;
         const rows = await inner.statement(text, params);
-        await gates.get(String(params[0]));
+        // read_resource(key, tenant, ...)
+        await gates.get(String(params[1]));
         return rows as never;
       },
       async transaction(fn) {
@@ -52,7 +53,7 @@ function probe(inner: Database): Probe {
         const result = await inner.transaction((tx) => fn({
           query: (text, params) => {
             p.statements++;
-            if (text.includes('enter_tenant')) tenant = String(params?.[0]);
+            if (text.includes('enter_tenant')) tenant = String(params?.[1]); // enter_tenant(key, tenant, ...)
             return tx.query(text, params);
           },
         } satisfies Tx));
