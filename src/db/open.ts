@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Database } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
@@ -32,6 +33,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
   }
   // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
   const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
+  lockDataDir(config.dataDir); // one process at a time on DATA_DIR (data-dir-lock.ts)
   const db = await openPglite(config.dataDir);
   await migrateEmbedded(db.pg);
   log.info({ dataDir: config.dataDir }, 'embedded database (PGlite) ready');
