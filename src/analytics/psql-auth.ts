@@ -91,8 +91,9 @@ class PacketReader {
     return { type: String.fromCharCode(message[0]!), body: message.subarray(5) };
   }
 
-  /** Stops reading; whatever arrived beyond the last packet is handed back. */
+  /** Stops reading (the socket is paused: nothing is lost before the next reader); whatever arrived beyond the last packet is handed back. */
   detach(): Buffer {
+    this.socket.pause();
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onEnd);

@@ -67,7 +67,10 @@ export async function startPsqlServer(pg: PGlite, options: PsqlServerOptions): P
   const backend = new PGLiteSocketServer({ db: pg, path: backendPath, maxConnections: 8 });
   await backend.start();
 
+  const clients = new Set<Socket>();
   const front = createServer((client) => {
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
     client.setNoDelay(true);
     // An unauthenticated connection may not hold the port open for long.
     client.setTimeout(30_000, () => client.destroy());
@@ -75,7 +78,6 @@ export async function startPsqlServer(pg: PGlite, options: PsqlServerOptions): P
     authenticate(client, secret).then((ok) => {
       client.setTimeout(0);
       if (ok === undefined) return void client.end();
-      client.pause();
       handOver(client, backendPath, ok.startup, ok.rest);
     }, () => client.destroy());
   });
@@ -90,7 +92,9 @@ export async function startPsqlServer(pg: PGlite, options: PsqlServerOptions): P
     host,
     port,
     stop: async () => {
-      await new Promise<void>((resolve) => front.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+      for (const client of clients) client.destroy();
+      await closed;
       await backend.stop();
       rmSync(privateDir, { recursive: true, force: true });
     },
