@@ -41,7 +41,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     }
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
-  app.use('*', authenticate(deps.config.adminToken, deps.services.verifier));
+  app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
   const limit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: () => {

@@ -18,6 +18,11 @@ export interface Config {
   contextKey: string | undefined;
   dbPoolMax: number;
   adminToken: string | undefined;
+  /**
+   * Whether ADMIN_TOKEN reaches tenant data while token verification is on. Off by default: one
+   * static secret would otherwise read every tenant, past the tokens that confine everyone else.
+   */
+  adminTokenTenantAccess: boolean;
   sharedResourceTypes: ReadonlySet<string>;
   maxBodyBytes: number;
   defaultCount: number;
@@ -95,6 +100,13 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return n;
 }
 
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 function list(raw: string | undefined, fallback: string[]): string[] {
   if (raw === undefined) return fallback;
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -134,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     contextKey: contextKey(env),
     dbPoolMax: int(env, 'DB_POOL_MAX', 10),
     adminToken,
+    adminTokenTenantAccess: bool(env, 'ADMIN_TOKEN_TENANT_ACCESS', false),
     sharedResourceTypes: new Set(list(env.SHARED_RESOURCE_TYPES, DEFAULT_SHARED_TYPES)),
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 16 * 1024 * 1024),
     defaultCount: int(env, 'DEFAULT_COUNT', 20),

@@ -3,7 +3,8 @@ import { sqlState } from '../db/database.js';
 import { FhirError } from '../fhir/errors.js';
 import { compileViewDefinition, type ViewColumn } from './compile-view.js';
 import { viewRuntimeErrorMessage } from './errors.js';
-import { literal, quoteIdent } from './sql-text.js';
+import { runSource } from './run-criteria.js';
+import { quoteIdent } from './sql-text.js';
 import { parseViewDefinition } from './view-definition.js';
 
 /*
@@ -11,7 +12,8 @@ import { parseViewDefinition } from './view-definition.js';
  * is one SELECT that PostgreSQL evaluates over the stored jsonb, limited in SQL, each row turned
  * into JSON text by row_to_json (so numbers, booleans and collections come out the same on both
  * drivers). It runs as fhir_app under RLS like every request: whatever the view says, it can
- * only read the caller's tenant rows and the shared ones.
+ * only read the caller's tenant rows and the shared ones, and of those only what the caller's
+ * access policies let a search of the type return (run-criteria.ts).
  */
 
 export const RUN_LIMIT_DEFAULT = 1_000;
@@ -24,6 +26,11 @@ export interface RunScope {
   tenantId: string | null;
   /** Whether a type's shared resources are read too (they come out next to the tenant's own). */
   shareable: (type: string) => boolean;
+  /**
+   * The caller's access to the types the view reads, as for a search of them: throws 403 when it
+   * may not search the type, else the criteria its resources must meet (undefined: none).
+   */
+  criteria?: (type: string) => readonly string[] | undefined;
 }
 
 export interface ViewRows {
@@ -32,21 +39,9 @@ export interface ViewRows {
   rows: string[];
 }
 
-/**
- * The tenant's rows (the explicit tenant_id lets the planner use the tenant-leading indexes; RLS
- * would filter anyway), plus the shared ones for a shareable type. Tenant ids match
- * ^[a-z0-9][a-z0-9-]{0,62}$ and go through literal() all the same.
- */
-function source(scope: RunScope, type: string): { source: 'tenant' | 'shared'; from: string } {
-  if (scope.tenantId === null) return { source: 'shared', from: 'shared_resource' };
-  const own = `select tenant_id, resource_type, id, deleted, resource from resource where tenant_id = ${literal(scope.tenantId)}`;
-  const shared = `select '' as tenant_id, resource_type, id, deleted, resource from shared_resource`;
-  return { source: 'tenant', from: scope.shareable(type) ? `(${own} union all ${shared})` : `(${own})` };
-}
-
 export function runViewSql(view: unknown, scope: RunScope): { sql: string; columns: ViewColumn[] } {
   const type = parseViewDefinition(view).resource;
-  const compiled = compileViewDefinition(view, source(scope, type));
+  const compiled = compileViewDefinition(view, runSource(scope, type, scope.criteria?.(type)));
   const columns = compiled.columns.map((c) => `v.${quoteIdent(c.name)}`);
   // x.* is the row of x: a bare x would name a column called x instead, when the view has one.
   const sql = `select row_to_json(x.*)::text as row from (select ${columns.join(', ')} from (${compiled.sql}) as v limit $1) as x`;

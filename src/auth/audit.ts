@@ -14,16 +14,29 @@ export async function auditInTransaction(tx: Tx, e: AuditEntry): Promise<void> {
   await tx.query('select fhir_admin.record_audit($1, $2, $3, $4, $5)', [e.tenant, e.client, e.action, e.outcome, e.detail ?? null]);
 }
 
+/** A refused request (401, 403) as the caller put it: nothing in it is trusted. */
+export interface Refusal {
+  /** The tenant the request claimed (URL, X-Tenant-ID, token), existing or not. */
+  claimedTenant: string | null;
+  client: string | null;
+  method: string;
+  path: string;
+  outcome: 'unauthenticated' | 'denied';
+  detail: string;
+}
+
 /**
- * A denied request, in a transaction of its own (the request's was rolled back), as fhir_app,
- * which may insert into the log and nothing more. A failure to record is logged, never shown.
+ * A refused request, in a transaction of its own (the request's was rolled back), as fhir_app,
+ * through fhir_private.record_refusal (sql/0016): the row names the tenant only if it exists,
+ * and refusals of one kind are counted in one row per minute, so a caller can neither write
+ * into a tenant's trail by naming it nor fill the log. A failure to record is logged, never shown.
  */
-export async function auditDenied(db: Database, log: Logger, e: AuditEntry): Promise<void> {
+export async function auditDenied(db: Database, log: Logger, e: Refusal): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       await tx.query("select set_config('role', 'fhir_app', true)");
-      await tx.query('insert into audit_log (tenant, client, action, outcome, detail) values ($1, $2, $3, $4, $5)', [
-        e.tenant, e.client, e.action, e.outcome, e.detail ?? null,
+      await tx.query('select fhir_private.record_refusal($1, $2, $3, $4, $5, $6)', [
+        e.claimedTenant?.slice(0, 63) ?? null, e.client?.slice(0, 200) ?? null, e.method.slice(0, 16), e.path.slice(0, 300), e.outcome, e.detail.slice(0, 300),
       ]);
     });
   } catch (err) {

@@ -31,10 +31,17 @@ function smart(i: PolicyInteraction, instance: boolean | undefined): Interaction
 /**
  * Effective permission = access policies ∩ SMART scopes (DESIGN.md §1 "access"). Without a
  * policy for the client: a tenant's clients may do anything in their tenant and read the shared
- * set; only admins write the shared set. The admin token is not limited by either.
+ * set; only admins write the shared set. The admin token is not limited by either (but reaches
+ * tenant data only when allowed: see http/auth.ts).
  */
 export function decide(principal: Principal, policies: readonly AccessPolicy[], req: Request): Decision {
-  if (principal.kind === 'admin-token') return { allowed: true, reason: 'admin token' };
+  if (principal.kind === 'admin-token') {
+    // The tenant middleware refuses it first; this holds for any other path to tenant data.
+    if (principal.tenantData === false && req.tableSet === 'tenant') {
+      return { allowed: false, reason: 'the admin token does not reach tenant data while token verification is on' };
+    }
+    return { allowed: true, reason: 'admin token' };
+  }
   if (principal.scopes !== null && !scopesAllow(principal.scopes, smart(req.interaction, req.instance), req.type)) {
     return { allowed: false, reason: `no scope grants ${req.interaction} on ${req.type}` };
   }

@@ -11,6 +11,8 @@ export interface Principal {
   admin: boolean;
   /** SMART grants of a token; null: not limited by scopes (gateway, admin token). */
   scopes: ScopeGrant[] | null;
+  /** Admin token only: false when it may not reach tenant data (token verification on, no ADMIN_TOKEN_TENANT_ACCESS). */
+  tenantData?: boolean;
 }
 
 export const GATEWAY: Principal = { kind: 'gateway', clientId: null, tenant: null, admin: false, scopes: null };

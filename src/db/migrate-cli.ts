@@ -2,6 +2,7 @@ import { loadConfig } from '../config.js';
 import { embeddedContextKey } from './context-key.js';
 import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
 import { openPglite } from './pglite.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 // `npm run db:migrate`: apply pending migrations and exit, on whichever backend the config names.
 const config = loadConfig();
@@ -9,6 +10,7 @@ if (config.migrationDatabaseUrl !== undefined) {
   await migratePostgresUrl(config.migrationDatabaseUrl, config.contextKey);
   if (config.contextKey === undefined) console.warn('TENANT_CONTEXT_KEY is not set: no key registered (the server needs one)');
 } else {
+  lockDataDir(config.dataDir);
   const key = config.contextKey ?? embeddedContextKey(config.dataDir);
   const db = await openPglite(config.dataDir, key);
   await migrateEmbedded(db.pg, key);

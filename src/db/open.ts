@@ -4,6 +4,7 @@ import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { embeddedContextKey } from './context-key.js';
 import type { Database } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { checkLogin } from './login-check.js';
 import { migratePostgresUrl } from './migrate.js';
 import { openPgliteWorker } from './pglite-threaded.js';
@@ -39,6 +40,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
   }
   // No database in it yet: the directory is missing, or empty (a fresh volume mounted there).
   const createdNow = !existsSync(join(config.dataDir, 'PG_VERSION'));
+  lockDataDir(config.dataDir); // one process at a time on DATA_DIR (data-dir-lock.ts)
   const contextKey = config.contextKey ?? embeddedContextKey(config.dataDir);
   // In a worker thread: a costly statement must not stop the process (pglite-threaded.ts).
   const db = await openPgliteWorker(config.dataDir, { statementTimeoutMs: config.statementTimeoutMs, startTimeoutMs: config.dbStartTimeoutMs, contextKey });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { ADMIN_TOKEN_PRINCIPAL, GATEWAY } from '../auth/principal.js';
+import { ADMIN_TOKEN_PRINCIPAL, GATEWAY, type Principal } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/token.js';
 import { authConfigured, type Config } from '../config.js';
 import type { AppEnv } from '../env.js';
@@ -18,16 +18,22 @@ export function isAdminToken(token: string | undefined, adminToken: string | und
   return timingSafeEqual(digest(token), digest(adminToken));
 }
 
+/** With token verification on, the admin token keeps the admin API and shared-set writes only. */
+const ADMIN_TOKEN_NO_TENANTS: Principal = { ...ADMIN_TOKEN_PRINCIPAL, tenantData: false };
+
 /**
  * Who is calling (DESIGN.md §1, first step). ADMIN_TOKEN: the operator. With token verification
  * configured, every other request needs a valid JWT (401 otherwise) and X-Tenant-ID alone is never
- * trusted. Without it (gateway mode) the caller is whoever the gateway in front says it is.
+ * trusted; the admin token then reaches no tenant's data unless `adminTenantAccess`
+ * (ADMIN_TOKEN_TENANT_ACCESS). Without it (gateway mode) the caller is whoever the gateway in front
+ * says it is.
  */
-export function authenticate(adminToken: string | undefined, verifier: TokenVerifier | undefined): MiddlewareHandler<AppEnv> {
+export function authenticate(adminToken: string | undefined, verifier: TokenVerifier | undefined, adminTenantAccess = false): MiddlewareHandler<AppEnv> {
+  const admin = verifier === undefined || adminTenantAccess ? ADMIN_TOKEN_PRINCIPAL : ADMIN_TOKEN_NO_TENANTS;
   return async (c, next) => {
     const token = bearer(c.req.header('authorization'));
     if (isAdminToken(token, adminToken)) {
-      c.set('principal', ADMIN_TOKEN_PRINCIPAL);
+      c.set('principal', admin);
     } else if (verifier !== undefined) {
       if (token === undefined) throw FhirError.unauthorized('A bearer token is required');
       c.set('principal', await verifier(token));

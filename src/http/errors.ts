@@ -27,7 +27,8 @@ function fromDatabase(err: unknown): FhirError | undefined {
 
 /**
  * The one place errors become responses: always an OperationOutcome, never internals. Refused
- * requests (401, 403) are recorded in the audit log, after the request's transaction has ended.
+ * requests (401, 403) are recorded in the audit log (aggregated, see auth/audit.ts), after the
+ * request's transaction has ended.
  */
 export function renderError(log: Logger, db: Database, metrics?: Metrics): ErrorHandler<AppEnv> {
   return async (err, c) => {
@@ -49,14 +50,17 @@ export function renderError(log: Logger, db: Database, metrics?: Metrics): Error
     if (fhir.status === 401 || fhir.status === 403) {
       const scope = c.get('scope');
       const principal = c.get('principal');
+      const path = new URL(c.req.url).pathname;
       await auditDenied(db, logger, {
-        // The tenant the request aimed at, even when refused before the scope was set.
-        tenant: scope?.kind === 'tenant' ? scope.tenantId
-          : (/^\/tenants\/([^/]{1,63})\//.exec(new URL(c.req.url).pathname)?.[1] ?? c.req.header('x-tenant-id')?.slice(0, 63) ?? principal?.tenant ?? null),
+        // The tenant the request aimed at, even when refused before the scope was set; the
+        // database names it in the row only if it exists.
+        claimedTenant: scope?.kind === 'tenant' ? scope.tenantId
+          : (/^\/tenants\/([^/]{1,63})\//.exec(path)?.[1] ?? c.req.header('x-tenant-id') ?? principal?.tenant ?? null),
         client: principal?.clientId ?? null,
-        action: `${c.req.method} ${new URL(c.req.url).pathname.slice(0, 300)}`,
+        method: c.req.method,
+        path,
         outcome: fhir.status === 401 ? 'unauthenticated' : 'denied',
-        detail: fhir.message.slice(0, 500),
+        detail: fhir.message,
       });
     }
     for (const [name, value] of Object.entries(fhir.headers)) c.header(name, value);

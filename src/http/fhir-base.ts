@@ -39,10 +39,14 @@ export function tenantFromHeader(): MiddlewareHandler<AppEnv> {
 
 /**
  * The tenant a verified token confines the caller to: its claim. A token without the claim reaches
- * no tenant (only shared reads and, with the admin claim, the admin API): 403. Undefined when the
- * caller has no token (gateway mode) or is the operator (admin token).
+ * no tenant (only shared reads and, with the admin claim, the admin API): 403. So does the admin
+ * token while token verification is on, unless ADMIN_TOKEN_TENANT_ACCESS allows it. Undefined
+ * when the caller has no token (gateway mode) or is the operator (admin token).
  */
 function tokenTenant(principal: Principal): string | undefined {
+  if (principal.kind === 'admin-token' && principal.tenantData === false) {
+    throw FhirError.forbidden('The admin token does not reach tenant data while token verification is on (ADMIN_TOKEN_TENANT_ACCESS=true allows it)');
+  }
   if (principal.kind !== 'token') return undefined;
   if (principal.tenant === null) throw FhirError.forbidden('The token names no tenant; it can only read the shared set');
   return principal.tenant;

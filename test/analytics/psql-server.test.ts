@@ -1,12 +1,18 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPsqlServer, type PsqlServer } from '../../src/analytics/psql-server.js';
+import { generatePassword, startPsqlServer, type PsqlServer } from '../../src/analytics/psql-server.js';
 import { migrateEmbedded } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
 
-/* npm run psql-server: the embedded PGlite answers a PostgreSQL client (postgres.js) over TCP. */
+/*
+ * npm run psql-server: the embedded PGlite answers a PostgreSQL client (postgres.js, psql) over
+ * TCP, after a SCRAM-SHA-256 password exchange: a wrong or missing password is refused.
+ */
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -19,6 +25,9 @@ let db: Awaited<ReturnType<typeof openPglite>>;
 let server: PsqlServer;
 let sql: postgres.Sql;
 const notices: string[] = [];
+const password = generatePassword();
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const run = promisify(execFile);
 
 beforeAll(async () => {
   db = await openPglite(undefined, TEST_CONTEXT_KEY);
@@ -26,7 +35,7 @@ beforeAll(async () => {
   await db.pg.exec(`select fhir_admin.create_tenant('acme', 'Acme'), fhir_admin.create_tenant('globex', 'Globex');
     insert into resource values ('acme', 'Patient', 'a', 1, now(), false, '{"resourceType":"Patient"}'),
                                 ('globex', 'Patient', 'g', 1, now(), false, '{"resourceType":"Patient"}')`);
-  server = await startPsqlServer(db.pg, await freePort());
+  server = await startPsqlServer(db.pg, { port: await freePort(), password });
   sql = postgres(server.url, { max: 1, onnotice: (n) => notices.push(String(n.message)) });
 });
 afterAll(async () => {
@@ -50,6 +59,33 @@ describe('psql-server', () => {
     });
     expect(tenant).toEqual([{ who: 'fhir_app', n: 1 }]);
     expect((await sql`select current_user as who`)[0]?.who).toBe('postgres');
+  });
+
+  it('listens on 127.0.0.1 by default', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toContain(`@127.0.0.1:${server.port}/`);
+  });
+
+  it('refuses postgres.js with a wrong or no password, and answers the right one', async () => {
+    for (const pass of ['wrong-password', '', undefined]) {
+      const other = postgres({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres', pass, max: 1, connect_timeout: 10 });
+      await expect(other`select 1`).rejects.toThrow(/password/);
+      await other.end();
+    }
+    const right = postgres(server.url, { max: 1 });
+    expect((await right`select 41 + 1 as n`)[0]?.n).toBe(42);
+    await right.end();
+  });
+
+  it.runIf(existsSync(PSQL))('refuses psql with a wrong or no password, and answers the right one', async () => {
+    const psql = (env: Record<string, string>) => run(PSQL, ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '-d', 'postgres', '-w', '-tAc', 'select count(*) from tenant'], {
+      env: { PATH: process.env.PATH ?? '', PGCONNECT_TIMEOUT: '10', ...env }, timeout: 30_000,
+    });
+    await expect(psql({ PGPASSWORD: 'wrong-password' })).rejects.toMatchObject({ stderr: expect.stringMatching(/password authentication failed/) });
+    await expect(psql({})).rejects.toMatchObject({ stderr: expect.stringMatching(/no password supplied/) });
+    // psql first asks for SSL (sslmode=prefer): declined, then SCRAM.
+    const { stdout } = await psql({ PGPASSWORD: password });
+    expect(stdout.trim()).toBe('2');
   });
 
   it('warns when as_tenant is called outside a transaction block (as psql sends it: the simple protocol)', async () => {

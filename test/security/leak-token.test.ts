@@ -50,7 +50,8 @@ async function forgeries(attacker: Tenant, victims: Tenant[]): Promise<string[]>
 }
 
 beforeAll(async () => {
-  s = await startTestServer(authEnv);
+  // The world is loaded with the admin token, which reaches tenant data only when allowed.
+  s = await startTestServer({ ...authEnv, ADMIN_TOKEN_TENANT_ACCESS: 'true' });
   world = await buildWorld(s, mulberry32(SEED ^ 0x7f4a7c15), [['a', 'attacker'], ['d', 'dangling'], ['b', 'victim'], ['c', 'victim']]);
   for (const t of world.tenants) {
     tokens.set(t.id, await token({ tenant: t.id, client: `client-${t.id}` }));

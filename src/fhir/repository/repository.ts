@@ -185,7 +185,7 @@ export class Repository {
 
   /** Rows of a SQL on FHIR ViewDefinition over the scope's resources (src/analytics/run-view.ts). */
   runView(view: unknown, limit: number): Promise<ViewRows> {
-    return runView(this.tx, { tenantId: this.scope.tenantId, shareable: (t) => this.isShareable(t) }, view, limit);
+    return runView(this.tx, { tenantId: this.scope.tenantId, shareable: (t) => this.isShareable(t), criteria: (t) => this.scope.gate?.require('search', t) }, view, limit);
   }
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */

@@ -162,3 +162,13 @@ export function searchPageSql(req: SearchRequest, scope: SearchScope): Fragment 
 export function searchCountSql(req: SearchRequest, scope: SearchScope): Fragment {
   return sql`select count(*)::int as total from (${join(branches(req, scope, false), ' union all ')}) v`;
 }
+
+/**
+ * Clauses as one condition on the row `alias` of `set`, a resource of `type`: what a search would
+ * require of it. $run applies access-policy criteria with it (src/analytics/run-criteria.ts).
+ */
+export function rowCondition(clauses: readonly Clause[], type: string, set: SetSql, scope: SearchScope, alias: string): Fragment {
+  const subject: Subject = { set, type: sql`${type}`, id: raw(`${alias}.id`), row: alias };
+  const aliases = new Aliases();
+  return join(clauses.map((c) => clauseSql(c, subject, scope, aliases)), ' and ');
+}
