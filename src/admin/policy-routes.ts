@@ -1,12 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { decide } from '../auth/decide.js';
 import { parsePolicy, type AccessPolicy, type PolicyInteraction } from '../auth/policies.js';
-import { ADMIN_TOKEN_PRINCIPAL, GATEWAY, type Principal } from '../auth/principal.js';
+import { GATEWAY, type Principal } from '../auth/principal.js';
 import { withAdmin } from '../db/with-tenant.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import { isResourceType } from '../fhir/search/registry.js';
-import { isAdminToken } from '../http/auth.js';
+import { adminTokenPrincipal, isAdminToken } from '../http/auth.js';
 import { jsonBody, TENANT_ID } from './input.js';
 
 interface PolicyRow {
@@ -70,7 +70,7 @@ export function policyRoutes(deps: Deps): Hono<AppEnv> {
     if (typeof body.method !== 'string' || typeof body.url !== 'string') throw FhirError.badRequest('explain takes {token, method, url}');
     let principal: Principal = GATEWAY;
     if (typeof body.token === 'string') {
-      if (isAdminToken(body.token, deps.config.adminToken)) principal = ADMIN_TOKEN_PRINCIPAL;
+      if (isAdminToken(body.token, deps.config.adminToken)) principal = adminTokenPrincipal(deps.services.verifier, deps.config.adminTokenTenantAccess);
       else if (deps.services.verifier) principal = await deps.services.verifier(body.token);
     }
     const req = requestOf(body.method.toUpperCase(), body.url);

@@ -21,6 +21,11 @@ export function isAdminToken(token: string | undefined, adminToken: string | und
 /** With token verification on, the admin token keeps the admin API and shared-set writes only. */
 const ADMIN_TOKEN_NO_TENANTS: Principal = { ...ADMIN_TOKEN_PRINCIPAL, tenantData: false };
 
+/** Who the admin token is under this configuration (also what /admin/access/explain judges). */
+export function adminTokenPrincipal(verifier: TokenVerifier | undefined, adminTenantAccess: boolean): Principal {
+  return verifier === undefined || adminTenantAccess ? ADMIN_TOKEN_PRINCIPAL : ADMIN_TOKEN_NO_TENANTS;
+}
+
 /**
  * Who is calling (DESIGN.md §1, first step). ADMIN_TOKEN: the operator. With token verification
  * configured, every other request needs a valid JWT (401 otherwise) and X-Tenant-ID alone is never
@@ -29,7 +34,7 @@ const ADMIN_TOKEN_NO_TENANTS: Principal = { ...ADMIN_TOKEN_PRINCIPAL, tenantData
  * says it is.
  */
 export function authenticate(adminToken: string | undefined, verifier: TokenVerifier | undefined, adminTenantAccess = false): MiddlewareHandler<AppEnv> {
-  const admin = verifier === undefined || adminTenantAccess ? ADMIN_TOKEN_PRINCIPAL : ADMIN_TOKEN_NO_TENANTS;
+  const admin = adminTokenPrincipal(verifier, adminTenantAccess);
   return async (c, next) => {
     const token = bearer(c.req.header('authorization'));
     if (isAdminToken(token, adminToken)) {

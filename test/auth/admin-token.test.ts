@@ -54,6 +54,15 @@ describe('the admin token with token verification on', () => {
     expect((await s.request('/shared/fhir/Organization/org-1', { headers: admin })).status).toBe(200);
   });
 
+  it('is judged the same way by /admin/access/explain', async () => {
+    const explain = await s.request('/admin/access/explain', {
+      method: 'POST', headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: ADMIN_TOKEN, method: 'GET', url: '/tenants/acme/fhir/Patient/p1' }),
+    });
+    expect(explain.status).toBe(200);
+    expect((await explain.json()).allowed).toBe(false);
+  });
+
   it('leaves tokens of the tenant as they were', async () => {
     const t = await token({ tenant: 'acme' });
     expect((await s.request('/tenants/acme/fhir/Patient/p1', { headers: bearer(t) })).status).toBe(200);
