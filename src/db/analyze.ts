@@ -51,6 +51,11 @@ class Analyzer {
       if (this.db.kind === 'pglite' && this.pending.size) this.schedule(0);
     }, options.periodMs);
     this.periodic.unref();
+    // An embedded database opened with data in it may never have been analyzed at all.
+    if (db.kind === 'pglite') {
+      [this.pending, this.due, this.firstDue] = [new Set(['tenant', 'shared']), true, Date.now()];
+      this.schedule(options.debounceMs);
+    }
   }
 
   note(set: TableSet, rows: number): void {
