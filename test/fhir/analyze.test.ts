@@ -44,9 +44,10 @@ describe('analyze after bulk writes', () => {
   it('fhir_app may call analyze_tables, which skips a table analyzed in the last 30 seconds and any table not its own', async () => {
     const done = await withShared(s.tdb.db, 'read', (tx) =>
       tx.query<{ done: string[] }>("select fhir_private.analyze_tables(array['search_token', 'shared_search_uri', 'tenant', 'pg_class']) as done"));
-    expect(done[0]!.done).toEqual(['shared_search_uri']);
+    // Only the resource and index tables; on PGlite the keeper's first run analyzed all of them already.
+    expect(done[0]!.done).toEqual(s.tdb.kind === 'postgres' ? ['shared_search_uri'] : []);
     const again = await withShared(s.tdb.db, 'read', (tx) =>
-      tx.query<{ done: string[] }>("select fhir_private.analyze_tables(array['shared_search_uri']) as done"));
+      tx.query<{ done: string[] }>("select fhir_private.analyze_tables(array['search_token', 'shared_search_uri']) as done"));
     expect(again[0]!.done).toEqual([]);
   });
 
