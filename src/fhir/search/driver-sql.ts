@@ -86,8 +86,10 @@ export function driverSql(c: Clause, set: SetSql, types: readonly string[], scop
         and ${X}.code = ${c.def.code}${values} order by ${X}.${raw(ORDERED[kind])})`;
     }
     case 'compartment':
-      return sql`select ${X}.resource_type as t, ${X}.id as i ${from(set.index('reference'))}${X}.target_type = ${c.ownerType}
-        and ${X}.target_id = ${c.ownerId} and ${typeIs(raw(`${x}.resource_type`), types)} and ${X}.code = any(${c.codes}::text[])`;
+      // Through the reverse index, the rest outside the fence (as for chains, below).
+      return sql`select ${X}.resource_type as t, ${X}.id as i from (select * from ${set.index('reference')} y
+          where ${set.key('y')}y.target_type = ${c.ownerType} and y.target_id = ${c.ownerId} offset 0) ${X}
+        where ${typeIs(raw(`${x}.resource_type`), types)} and ${X}.code = any(${c.codes}::text[])`;
     case 'chain': {
       const parts = c.targets.flatMap(({ type, next }) => targetSets(scope, set, type).map((targetSet) => {
         const inner = driverSql(next, targetSet, [type], scope, aliases);
