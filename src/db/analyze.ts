@@ -85,12 +85,15 @@ class Analyzer {
     clearTimeout(this.timer);
     if (!tables.length) return this.running;
     this.running = this.running.then(async () => {
-      try {
-        const [row] = await withShared(this.db, 'read', (tx) =>
-          tx.query<{ done: string[] }>('select fhir_private.analyze_tables($1::text[]) as done', [tables]));
-        this.log.debug({ tables: row?.done }, 'analyzed');
-      } catch (err) {
-        this.log.warn({ err }, 'analyze after writes failed; statistics stay as they were');
+      // One table per transaction: on PGlite's one connection, requests get their turn in between.
+      for (const table of tables) {
+        try {
+          const [row] = await withShared(this.db, 'read', (tx) =>
+            tx.query<{ done: string[] }>('select fhir_private.analyze_tables($1::text[]) as done', [[table]]));
+          if (row?.done.length) this.log.debug({ table }, 'analyzed');
+        } catch (err) {
+          this.log.warn({ err, table }, 'analyze after writes failed; the statistics stay as they were');
+        }
       }
     });
     return this.running;

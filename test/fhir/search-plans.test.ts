@@ -155,6 +155,8 @@ const MATRIX: [string, string, number | (() => number), boolean?][] = [
   ['Patient', '_has:Observation:patient:code=c3', 8],
   ['Patient', '_has:Encounter:patient:_has:Observation:encounter:code=c3', 8],
   ['Patient', '_has:Observation:patient:code=c3&gender=male', 4],
+  ['Patient', '_has:Observation:patient:code:not=c3', PATIENTS],
+  ['Observation', 'subject:Patient.gender:missing=true', 0],
   ['Patient', '_id=PATIENT0&_revinclude=Observation:subject', 1],
   ['Observation', 'code=c3&_include=Observation:subject&_include:iterate=Patient:organization', 8],
   ['Observation', 'code=c3&_include=Observation:subject&_revinclude:iterate=Encounter:subject', 8],

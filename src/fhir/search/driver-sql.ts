@@ -96,8 +96,8 @@ export function driverSql(c: Clause, set: SetSql, types: readonly string[], scop
         if (inner === null) {
           // Nothing to start from inside: this reference parameter's rows, each target checked.
           const check = filterSql(next, { set: targetSet, type: sql`${type}`, id: raw(`${x}.target_id`) }, scope, aliases);
-          return sql`select ${X}.resource_type as t, ${X}.id as i ${from(set.index('reference'))}${typeIs(raw(`${x}.resource_type`), types)}
-            and ${X}.code = ${c.def.code} and ${X}.target_type = ${type} and ${check}`;
+          return sql`(select ${X}.resource_type as t, ${X}.id as i ${from(set.index('reference'))}${typeIs(raw(`${x}.resource_type`), types)}
+            and ${X}.code = ${c.def.code} and ${X}.target_type = ${type} and ${check} order by ${X}.target_id)`;
         }
         // From each matching target back to who refers to it by this parameter.
         // (Type and code outside the fence: only the reverse index leads with what it says.)
@@ -113,8 +113,8 @@ export function driverSql(c: Clause, set: SetSql, types: readonly string[], scop
         const found = sql`${X}.code = ${c.def.code} and ${typeIs(raw(`${x}.target_type`), types)} and ${X}.target_id is not null`;
         if (inner === null) {
           const check = filterSql(c.next, { set: sources, type: sql`${c.type}`, id: raw(`${x}.id`) }, scope, aliases);
-          return sql`select ${X}.target_type as t, ${X}.target_id as i from ${sources.index('reference')} ${X}
-            where ${sources.key(x)}${X}.resource_type = ${c.type} and ${found} and ${check}`;
+          return sql`(select ${X}.target_type as t, ${X}.target_id as i from ${sources.index('reference')} ${X}
+            where ${sources.key(x)}${X}.resource_type = ${c.type} and ${found} and ${check} order by ${X}.target_id)`;
         }
         // From each matching source, its own reference rows by (tenant_id, id); type, code and
         // target compared outside the fence, see filter-sql.ts.
