@@ -80,10 +80,12 @@ export function driverSql(c: Clause, set: SetSql, types: readonly string[], scop
     case 'missing': {
       if (rank(c) === undefined) return null;
       const kind = c.def.type as IndexKind;
-      const values = c.kind === 'param' ? sql` and ${or(c.values.map((v) => valueCondition(x, v)))}` : raw('');
-      // In the value index's order: see ORDERED.
-      return sql`(select ${X}.resource_type as t, ${X}.id as i ${from(set.index(kind))}${typeIs(raw(`${x}.resource_type`), types)}
-        and ${X}.code = ${c.def.code}${values} order by ${X}.${raw(ORDERED[kind])})`;
+      // In the value index's order (see ORDERED), one select per value: an OR of values cannot
+      // bound an index scan, and then the narrower index looks as good again.
+      const one = (value: Fragment) => sql`(select ${X}.resource_type as t, ${X}.id as i ${from(set.index(kind))}${typeIs(raw(`${x}.resource_type`), types)}
+        and ${X}.code = ${c.def.code}${value} order by ${X}.${raw(ORDERED[kind])})`;
+      if (c.kind === 'missing') return one(raw(''));
+      return join(c.values.map((v) => one(sql` and ${valueCondition(x, v)}`)), ' union all ');
     }
     case 'compartment':
       // Through the reverse index, the rest outside the fence (as for chains, below).
