@@ -85,6 +85,7 @@ export function driverSql(c: Clause, set: SetSql, types: readonly string[], scop
       const one = (value: Fragment) => sql`(select ${X}.resource_type as t, ${X}.id as i ${from(set.index(kind))}${typeIs(raw(`${x}.resource_type`), types)}
         and ${X}.code = ${c.def.code}${value} order by ${X}.${raw(ORDERED[kind])})`;
       if (c.kind === 'missing') return one(raw(''));
+      if (!c.values.length) return null;
       return join(c.values.map((v) => one(sql` and ${valueCondition(x, v)}`)), ' union all ');
     }
     case 'compartment':
