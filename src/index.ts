@@ -4,6 +4,7 @@ import { bootstrap } from './bootstrap.js';
 import { authConfigured, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startReindexWorker } from './fhir/repository/reindex-queue.js';
+import { startAnalyzer } from './db/analyze.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -26,6 +27,8 @@ if (config.adminToken === undefined) log.info('admin API disabled (set ADMIN_TOK
 
 // Reindex requests recorded from psql (fhir_admin.request_reindex) are carried out here.
 const stopReindexWorker = startReindexWorker(deps.db, log);
+// Statistics after bulk writes, and periodically on PGlite, which has no autovacuum.
+const analyzer = startAnalyzer(deps.db, log);
 
 const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host }, (info) => {
   log.info({ port: info.port, host: config.host, backend: deps.db.kind }, 'FHIR server listening');
@@ -43,6 +46,7 @@ const shutdown = () => {
   }, config.shutdownGraceMs);
   force.unref();
   stopReindexWorker();
+  analyzer.stop();
   server.close(() => {
     void deps.db.close().finally(() => process.exit(0));
   });

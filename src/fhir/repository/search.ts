@@ -68,10 +68,11 @@ function setOf(name: 'tenant' | 'shared', scope: SearchScope): SetSql {
 
 async function readMany(tx: Tx, set: SetSql, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
   if (!keys.length) return [];
-  // One primary-key lookup per key (LATERAL), whatever the tenant's statistics say.
+  // One lookup per key (LATERAL) by (tenant_id, id) alone, type compared outside the fence: the
+  // only index that leads with both is the one meant (sql/0015), whatever the statistics say.
   const rows = await run<VersionRow>(tx, sql`select r.* from unnest(${keys.map((k) => k.t)}::text[], ${keys.map((k) => k.i)}::text[]) as k(t, i)
-    cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}r.resource_type = k.t and r.id = k.i
-                        and not r.deleted offset 0) r`);
+    cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}r.id = k.i offset 0) r
+    where r.resource_type = k.t and not r.deleted`);
   return rows.map((r) => toVersion(r, set.name));
 }
 
@@ -83,9 +84,11 @@ async function forward(tx: Tx, scope: SearchScope, spec: IncludeSpec, sources: S
     if (!ids.length) continue;
     const set = setOf(name, scope);
     const target: Fragment = spec.target ? sql` and a.target_type = ${spec.target}` : sql``;
+    // Each source's reference rows by (tenant_id, id) (LATERAL, fenced), the rest compared outside:
+    // told the code too, a planner without statistics may read every row of the code instead.
     const refs = await run<{ t: string; i: string }>(tx, sql`select distinct a.target_type as t, a.target_id as i
-      from ${set.index('reference')} a where ${set.key('a')}a.resource_type = ${spec.type} and a.id = any(${ids}::text[])
-      and a.code = any(${spec.codes}::text[]) and a.target_id is not null${target}`);
+      from unnest(${ids}::text[]) k(i) cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.id = k.i offset 0) a
+      where a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[]) and a.target_id is not null${target}`);
     out.push(...(await readMany(tx, set, refs)));
     if (name === 'tenant') out.push(...(await readMany(tx, SHARED_SET, refs.filter((r) => scope.shareable(r.t)))));
   }
@@ -99,14 +102,15 @@ async function reverse(tx: Tx, scope: SearchScope, spec: IncludeSpec, targets: S
   if (!restricted.length) return [];
   const out: StoredVersion[] = [];
   for (const set of sets) {
-    // From each target through the reverse reference index, then the sources by primary key:
-    // lookups per key (LATERAL), never a scan of the tenant's rows, whatever the statistics.
+    // From each target through the reverse reference index, then the sources by (tenant_id, id):
+    // lookups per key (LATERAL), each fence saying only what its one index leads with (sql/0015),
+    // never a scan of the tenant's rows, whatever the statistics.
     const rows = await run<VersionRow>(tx, sql`select r.* from (
         select distinct a.id from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[]) as k(t, i)
-        cross join lateral (select a.id from ${set.index('reference')} a where ${set.key('a')}a.target_type = k.t and a.target_id = k.i
-                            and a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[]) offset 0) a) m
-      cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r
-                          where ${set.key('r')}r.resource_type = ${spec.type} and r.id = m.id and not r.deleted offset 0) r
+        cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.target_type = k.t and a.target_id = k.i offset 0) a
+        where a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[])) m
+      cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}r.id = m.id offset 0) r
+      where r.resource_type = ${spec.type} and not r.deleted
       limit ${MAX_INCLUDED}`);
     out.push(...rows.map((r) => toVersion(r, set.name)));
   }

@@ -1,4 +1,5 @@
 import type { PolicyInteraction } from '../../auth/policies.js';
+import { noteWrites } from '../../db/analyze.js';
 import type { Tx } from '../../db/database.js';
 import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
@@ -136,6 +137,8 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
   }));
   const missing = await run<{ t: string; i: string }>(tx, writeSql(repo, results.map((r) => r.version), index, refs));
   assertReferencesFound(refs, missing);
+  // Counted for the statistics keeper, which analyzes later, after this transaction (src/db/analyze.ts).
+  noteWrites(repo.own.name, items.length);
   return results;
 }
 
@@ -196,5 +199,6 @@ export async function deleteResource(
   }
   const version: StoredVersion = { ...base, versionId: current.version_id + 1, lastUpdated: new Date().toISOString() };
   await run(tx, writeSql(repo, [version], [{ type, id, rows: null }], []));
+  noteWrites(repo.own.name, 1);
   return { version, alreadyDeleted: false };
 }

@@ -1,106 +1,22 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
-import { dateCondition, or, valueCondition } from './conditions.js';
+import { distinctOf, driverSql, pickDriver } from './driver-sql.js';
+import { Aliases, filterSql, rowsOf, type SearchScope, type Subject } from './filter-sql.js';
 import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { Clause, SearchRequest, SortKey } from './request.js';
+import type { SearchRequest, SortKey } from './request.js';
 
 /*
  * Search SQL from a parsed request, by pure functions (DESIGN.md §4): table and column names
- * come only from the parameter registry and this file; every value is a bound parameter.
- * Each clause is an EXISTS on a typed index table whose index leads with tenant_id.
+ * come only from the parameter registry and these files; every value is a bound parameter.
+ *
+ * Plans must not depend on statistics (DESIGN.md §2, Cost): every statement runs as a generic
+ * plan, and a new tenant's tables may never have been analyzed. So the SQL leaves the planner no
+ * join order to get wrong: the search starts from one clause's index (driver-sql.ts), looks each
+ * candidate up by (tenant_id, id) (LATERAL, fenced by OFFSET 0), and checks the other clauses on the
+ * candidate's own index rows (filter-sql.ts). With no clause that can start a search (none, or
+ * only negations), it reads the type's rows newest first, as far as the page needs.
  */
 
-export interface SearchScope {
-  /** The caller's set: a tenant's, or the shared one on the shared base. */
-  own: SetSql;
-  /** Whether a type's shared resources are visible to the caller too. */
-  shareable(type: string): boolean;
-}
-
-/** What a clause is about: a resource row of `set`, given by SQL expressions for its type and id. */
-interface Subject {
-  set: SetSql;
-  type: Fragment;
-  id: Fragment;
-  /** Alias of the subject's own resource row, when the subject is the searched row itself. */
-  row?: string;
-}
-
-class Aliases {
-  private n = 0;
-  next(): string {
-    return `i${++this.n}`;
-  }
-}
-
-/** The sets a resource of `type` can be read from, by a reference held in `from`. */
-function targetSets(scope: SearchScope, from: SetSql, type: string): SetSql[] {
-  if (from.name === 'shared') return [SHARED_SET];
-  return scope.shareable(type) ? [from, SHARED_SET] : [from];
-}
-
-function indexExists(s: Subject, kind: IndexKind, code: string, a: string, condition: Fragment | undefined): Fragment {
-  const extra = condition === undefined ? raw('') : sql` and (${condition})`;
-  return sql`exists (select 1 from ${s.set.index(kind)} ${raw(a)} where ${s.set.key(a)}${raw(a)}.resource_type = ${s.type}
-    and ${raw(a)}.id = ${s.id} and ${raw(a)}.code = ${code}${extra})`;
-}
-
-export function clauseSql(c: Clause, s: Subject, scope: SearchScope, aliases: Aliases): Fragment {
-  switch (c.kind) {
-    case 'id':
-      return sql`${s.id} = any(${c.ids}::text[])`;
-    case 'lastUpdated': {
-      if (s.row !== undefined) {
-        const at = raw(`${s.row}.last_updated`);
-        return or(c.values.map((q) => dateCondition({ low: at, high: at }, q)));
-      }
-      const a = aliases.next();
-      const at = raw(`${a}.last_updated`);
-      return sql`exists (select 1 from ${s.set.current} ${raw(a)} where ${s.set.key(a)}${raw(a)}.resource_type = ${s.type}
-        and ${raw(a)}.id = ${s.id} and ${or(c.values.map((q) => dateCondition({ low: at, high: at }, q)))})`;
-    }
-    case 'param': {
-      const a = aliases.next();
-      const exists = indexExists(s, c.def.type as IndexKind, c.def.code, a, or(c.values.map((v) => valueCondition(a, v))));
-      return c.negate ? sql`not ${exists}` : exists;
-    }
-    case 'missing': {
-      const exists = indexExists(s, c.def.type as IndexKind, c.def.code, aliases.next(), undefined);
-      return c.missing ? sql`not ${exists}` : exists;
-    }
-    case 'chain': {
-      const a = aliases.next();
-      const targets = c.targets.map(({ type, next }) => {
-        const inner = targetSets(scope, s.set, type).map((set) =>
-          clauseSql(next, { set, type: sql`${type}`, id: raw(`${a}.target_id`) }, scope, aliases));
-        return sql`(${raw(a)}.target_type = ${type} and ${or(inner)})`;
-      });
-      return indexExists(s, 'reference', c.def.code, a, or(targets));
-    }
-    case 'has': {
-      // Who may refer to the subject: resources of its own set; for a shared subject seen from a
-      // tenant, the tenant's resources and shared ones.
-      const sets = s.set.name === 'tenant' || scope.own.name === 'shared'
-        ? [s.set]
-        : scope.shareable(c.type) ? [scope.own, SHARED_SET] : [scope.own];
-      return or(sets.map((set) => {
-        const a = aliases.next();
-        const inner = clauseSql(c.next, { set, type: sql`${c.type}`, id: raw(`${a}.id`) }, scope, aliases);
-        return sql`exists (select 1 from ${set.index('reference')} ${raw(a)} where ${set.key(a)}${raw(a)}.target_type = ${s.type}
-          and ${raw(a)}.target_id = ${s.id} and ${raw(a)}.resource_type = ${c.type} and ${raw(a)}.code = ${c.def.code} and ${inner})`;
-      }));
-    }
-    case 'any': {
-      const options = c.options.map((clauses) => (clauses.length ? sql`(${join(clauses.map((x) => clauseSql(x, s, scope, aliases)), ' and ')})` : raw('true')));
-      return sql`(${s.type} <> ${c.type} or ${or(options)})`;
-    }
-    case 'compartment': {
-      const a = aliases.next();
-      return sql`exists (select 1 from ${s.set.index('reference')} ${raw(a)} where ${s.set.key(a)}${raw(a)}.resource_type = ${s.type}
-        and ${raw(a)}.id = ${s.id} and ${raw(a)}.code = any(${c.codes}::text[])
-        and ${raw(a)}.target_type = ${c.ownerType} and ${raw(a)}.target_id = ${c.ownerId})`;
-    }
-  }
-}
+export type { SearchScope } from './filter-sql.js';
 
 const SORT_COLUMN: Partial<Record<IndexKind, [asc: string, desc: string]>> = {
   string: ['min(a.value)', 'max(a.value)'],
@@ -112,13 +28,12 @@ const SORT_COLUMN: Partial<Record<IndexKind, [asc: string, desc: string]>> = {
   uri: ['min(a.value)', 'max(a.value)'],
 };
 
-function sortColumn(k: SortKey, set: SetSql): Fragment {
+function sortColumn(k: SortKey, s: Subject): Fragment {
   if (k.code === '_id') return raw('r.id');
   if (k.code === '_lastUpdated') return raw('r.last_updated');
   const kind = k.def!.type as IndexKind;
   const [asc, desc] = SORT_COLUMN[kind] ?? ['null', 'null'];
-  return sql`(select ${raw(k.descending ? desc : asc)} from ${set.index(kind)} a
-    where ${set.key('a')}a.resource_type = r.resource_type and a.id = r.id and a.code = ${k.code})`;
+  return sql`(select ${raw(k.descending ? desc : asc)} from ${rowsOf(s, s.set.index(kind), 'a')} a.code = ${k.code})`;
 }
 
 const COLUMNS = raw(`r.resource_type, r.id, r.version_id, r.deleted, r.last_updated as updated_at,
@@ -131,19 +46,24 @@ function branches(req: SearchRequest, scope: SearchScope, withColumns: boolean):
     const shared = req.types.filter((t) => scope.shareable(t));
     if (shared.length) sets.push([SHARED_SET, shared]);
   }
+  const d = pickDriver(req.clauses);
   return sets.map(([set, types]) => {
     const aliases = new Aliases();
     const single = types.length === 1;
     const subject: Subject = { set, type: single ? sql`${types[0]}` : raw('r.resource_type'), id: raw('r.id'), row: 'r' };
+    const driver = d < 0 ? null : driverSql(req.clauses[d]!, set, types, scope, aliases);
+    const from = driver === null
+      ? sql`${set.current} r where ${set.key('r')}${single ? sql`r.resource_type = ${types[0]}` : sql`r.resource_type = any(${types}::text[])`} and`
+      : sql`${distinctOf(driver)} m cross join lateral (select * from ${set.current} x where ${set.key('x')}x.id = m.i offset 0) r
+          where r.resource_type = m.t and`;
     const where = [
-      single ? sql`r.resource_type = ${types[0]}` : sql`r.resource_type = any(${types}::text[])`,
       raw('not r.deleted'),
-      ...req.clauses.map((c) => clauseSql(c, subject, scope, aliases)),
+      ...req.clauses.filter((_, i) => driver === null || i !== d).map((c) => filterSql(c, subject, scope, aliases)),
     ];
     const select = withColumns
-      ? sql`${COLUMNS}, ${raw(`'${set.name}'`)} as table_set${join(req.sort.map((k, i) => sql`, ${sortColumn(k, set)} as s${raw(String(i))}`), '')}`
+      ? sql`${COLUMNS}, ${raw(`'${set.name}'`)} as table_set${join(req.sort.map((k, i) => sql`, ${sortColumn(k, subject)} as s${raw(String(i))}`), '')}`
       : raw('1');
-    return sql`select ${select} from ${set.current} r where ${set.key('r')}${join(where, ' and ')}`;
+    return sql`select ${select} from ${from} ${join(where, ' and ')}`;
   });
 }
 
