@@ -2,7 +2,7 @@ import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { distinctOf, driverSql, pickDriver } from './driver-sql.js';
 import { Aliases, filterSql, rowsOf, type SearchScope, type Subject } from './filter-sql.js';
 import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { SearchRequest, SortKey } from './request.js';
+import type { Clause, SearchRequest, SortKey } from './request.js';
 
 /*
  * Search SQL from a parsed request, by pure functions (DESIGN.md §4): table and column names
@@ -90,5 +90,5 @@ export function searchCountSql(req: SearchRequest, scope: SearchScope): Fragment
 export function rowCondition(clauses: readonly Clause[], type: string, set: SetSql, scope: SearchScope, alias: string): Fragment {
   const subject: Subject = { set, type: sql`${type}`, id: raw(`${alias}.id`), row: alias };
   const aliases = new Aliases();
-  return join(clauses.map((c) => clauseSql(c, subject, scope, aliases)), ' and ');
+  return join(clauses.map((c) => filterSql(c, subject, scope, aliases)), ' and ');
 }
