@@ -91,14 +91,16 @@ const SIMPLE = /^(?:[a-z][a-z0-9_]*\.[a-z_]+|'(?:[^'\\]|'')*'(?:::jsonb)?|-?\d+(
 
 /**
  * Evaluates each expression once and hands `body` names for the results:
- * `(select <body> from (select e1 as v1, e2 as v2) as bN)`. Simple expressions are used in place.
+ * `(select <body> from (select e1 as v1, e2 as v2 offset 0) as bN)`. Simple expressions are used
+ * in place. `offset 0` keeps the planner from pulling the subquery up, which would put each
+ * expression back in every place its name is used: work exponential in the nesting again.
  */
 export function bind(aliases: Aliases, exprs: string[], body: (names: string[]) => string): string {
   if (exprs.every((e) => SIMPLE.test(e))) return body(exprs);
   const t = aliases.next('b');
   const names = exprs.map((_, i) => `${t}.v${i + 1}`);
   const cols = exprs.map((e, i) => `${e} as v${i + 1}`).join(', ');
-  return `(select ${body(names)} from (select ${cols}) as ${t})`;
+  return `(select ${body(names)} from (select ${cols} offset 0) as ${t})`;
 }
 
 /**
