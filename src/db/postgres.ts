@@ -19,18 +19,24 @@ export class DatabaseUnavailable extends Error {
 }
 
 /**
+ * A statement text longer than this is never prepared: its plan is as big as it is (a search of
+ * 100 date values, 20 KB of SQL, kept about 0.6 MB in its backend), and such shapes are rare.
+ */
+export const MAX_PREPARED_TEXT = 8 * 1024;
+
+/**
  * Which statement texts are prepared. A prepared statement stays in its backend's memory for
  * the connection's life, and postgres.js prepares every distinct text it is asked to: searches
  * come in many shapes, and one backend reached 236 MB after 300 of them. So the first `max`
- * texts of the process are prepared (the server's own statements come first and stay); any other
- * runs as an unnamed statement, planned each time and gone after it.
+ * texts of the process up to MAX_PREPARED_TEXT are prepared (the server's own statements come
+ * first and stay); any other runs as an unnamed statement, planned each time and gone after it.
  */
 export class PreparedShapes {
   private readonly texts = new Set<string>();
   constructor(private readonly max: number) {}
   prepare(text: string): boolean {
     if (this.texts.has(text)) return true;
-    if (this.texts.size >= this.max) return false;
+    if (this.texts.size >= this.max || text.length > MAX_PREPARED_TEXT) return false;
     this.texts.add(text);
     return true;
   }
