@@ -121,7 +121,10 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
       }
     },
     async ping() {
-      await sql`select 1`;
+      const query = sql`select 1`;
+      await startWithin(startTimeoutMs, query, () => (query as unknown as { active: boolean }).active, () => {
+        void query.cancel();
+      });
     },
     stats: () => ({ inUse: Math.min(active, options.max), waiting: Math.max(0, active - options.max), max: options.max }),
     close: () => sql.end({ timeout: 5 }),

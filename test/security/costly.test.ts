@@ -105,6 +105,12 @@ describe('search', () => {
     expect(await costly(res, 400)).toContain('MAX_SEARCH_VALUES');
   });
 
+  it('refuses a search of more than 10,000 bound values (400 too-costly) before PostgreSQL sees it', async () => {
+    const dates = Array.from({ length: 100 }, (_, i) => `ge${2000 + i}`).join(',');
+    const query = Array.from({ length: 50 }, () => `date=${dates}`).join('&');
+    expect(await costly(await timed(() => s.fhir(T, `/Observation?${query}`)), 400)).toContain('bound values');
+  });
+
   it('binds the values of one parameter as one array: 2 values and 100 give the same statement', async () => {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => (i === n - 1 ? 'Patient/p1' : `Patient/none${i}`)).join(',');
     for (const n of [2, 100]) {
@@ -135,6 +141,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('the database doors (Post
       const res = await timed(async () => app.request(`${BASE}/fhir/Patient/p1`, { headers: { 'x-tenant-id': T } }));
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).not.toBeNull();
+      // So does the readiness check.
+      expect((await timed(async () => app.request(`${BASE}/readyz`))).status).toBe(503);
       expect((await res.json()).resourceType).toBe('OperationOutcome');
       await expect(db.statement("select pg_notify('costly_ran', 'late')", [])).rejects.toThrow(/in time/);
       await Promise.all(held);
