@@ -37,6 +37,8 @@ export interface Config {
   maxJsonDepth: number;
   /** Most parameters of one search (query, form, bundle entry, conditional criteria); more → 400. */
   maxSearchParams: number;
+  /** Most comma-separated values of one search parameter; more → 400. */
+  maxSearchValues: number;
   auth: AuthConfig;
   /** Per statement, set in each transaction: one slow query cannot hold a connection for ever. */
   statementTimeoutMs: number;
@@ -46,6 +48,8 @@ export interface Config {
   dbStartTimeoutMs: number;
   /** Named prepared statements; false behind PgBouncer in transaction mode (DB_POOLER=pgbouncer). */
   dbPrepare: boolean;
+  /** Most distinct statement texts a connection prepares; others run unnamed (backend memory). */
+  dbPreparedStatements: number;
   /** Label request metrics with the tenant (off: tenants are unbounded, Prometheus series are not free). */
   metricsTenantLabel: boolean;
   /** On SIGTERM: how long in-flight requests may finish before the process exits anyway. */
@@ -157,9 +161,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBundleEntries: int(env, 'MAX_BUNDLE_ENTRIES', 10_000),
     maxJsonDepth: int(env, 'MAX_JSON_DEPTH', 64),
     maxSearchParams: int(env, 'MAX_SEARCH_PARAMS', 50),
+    maxSearchValues: int(env, 'MAX_SEARCH_VALUES', 100),
     statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 30_000, 0),
     dbConnectTimeoutSeconds: int(env, 'DB_CONNECT_TIMEOUT_SECONDS', 5),
     dbPrepare: env.DB_POOLER !== 'pgbouncer',
+    dbPreparedStatements: int(env, 'DB_PREPARED_STATEMENTS', 200, 0),
     dbStartTimeoutMs: int(env, 'DB_START_TIMEOUT_MS', 5_000),
     metricsTenantLabel: env.METRICS_TENANT_LABEL === 'true',
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),

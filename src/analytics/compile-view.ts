@@ -5,6 +5,7 @@ import { compileSelect } from './select-compile.js';
 import { Aliases, asBool } from './sql-expr.js';
 import { literal, quoteIdent, relationText } from './sql-text.js';
 import { parseViewDefinition } from './view-definition.js';
+import { checkSqlSize } from './view-limits.js';
 
 /*
  * compileViewDefinition: a SQL on FHIR v2 ViewDefinition -> one PostgreSQL SELECT over the stored
@@ -91,6 +92,7 @@ export function compileViewDefinition(view: unknown, options: CompileOptions = {
     `from ${relation} as ${r}\n` +
     `cross join lateral (${root.sql}) as ${v}\n` +
     `where ${filters.join('\n  and ')}`;
+  checkSqlSize(sql.length);
 
   const columns = root.columns.map(({ def: col, sqlType }) => {
     const out: ViewColumn = { name: col.name, sqlType };

@@ -4,9 +4,10 @@ import { FhirError } from '../fhir/errors.js';
  * Why a ViewDefinition was refused at compile time:
  * - `invalid`: the view breaks the SQL on FHIR v2 rules (bad shape, bad column name, unknown
  *   constant, FHIRPath syntax error, unionAll branches that disagree) -> HTTP 400;
- * - `not-supported`: a valid view that uses FHIRPath this compiler does not translate -> HTTP 422.
+ * - `not-supported`: a valid view that uses FHIRPath this compiler does not translate -> HTTP 422;
+ * - `too-costly`: a valid view past one of the compiler's caps (view-limits.ts) -> HTTP 422.
  */
-export type ViewErrorKind = 'invalid' | 'not-supported';
+export type ViewErrorKind = 'invalid' | 'not-supported' | 'too-costly';
 
 /**
  * The typed error of the analytics compiler. It is a FhirError, so the app's error handler
@@ -17,7 +18,7 @@ export class ViewDefinitionError extends FhirError {
   readonly kind: ViewErrorKind;
 
   constructor(kind: ViewErrorKind, message: string, expression?: string[]) {
-    super(kind === 'invalid' ? 400 : 422, kind === 'invalid' ? 'invalid' : 'not-supported', message, {
+    super(kind === 'invalid' ? 400 : 422, kind, message, {
       expression,
     });
     this.name = 'ViewDefinitionError';
@@ -27,6 +28,10 @@ export class ViewDefinitionError extends FhirError {
 
 export function invalidView(message: string, at?: string): ViewDefinitionError {
   return new ViewDefinitionError('invalid', message, at === undefined ? undefined : [at]);
+}
+
+export function tooCostly(message: string, at?: string): ViewDefinitionError {
+  return new ViewDefinitionError('too-costly', message, at === undefined ? undefined : [at]);
 }
 
 export function unsupported(message: string, at?: string): ViewDefinitionError {
@@ -42,15 +47,18 @@ export function unsupported(message: string, at?: string): ViewDefinitionError {
  */
 export const RUNTIME_ERROR_MARKER = 'sql-on-fhir:';
 
+/** The same, for a run-time cap of the view (repeat rows): a 422 too-costly rather than processing. */
+export const RUNTIME_COST_MARKER = 'sql-on-fhir-cost:';
+
 /**
  * If `err` (as thrown by PGlite or postgres.js) is one of the view's own run-time errors, the
  * human message (e.g. `column "name" has more than one value`); otherwise undefined. The server
  * turns a match into a 422 and anything else into a 500.
  */
-export function viewRuntimeErrorMessage(err: unknown): string | undefined {
+export function viewRuntimeErrorMessage(err: unknown, marker = RUNTIME_ERROR_MARKER): string | undefined {
   if (!(err instanceof Error)) return undefined;
-  const at = err.message.indexOf(RUNTIME_ERROR_MARKER);
+  const at = err.message.indexOf(marker);
   if (at < 0) return undefined;
-  const text = err.message.slice(at + RUNTIME_ERROR_MARKER.length).trim();
+  const text = err.message.slice(at + marker.length).trim();
   return text.replace(/"\s*$/, '').trim();
 }

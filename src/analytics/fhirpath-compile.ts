@@ -23,9 +23,11 @@ export interface Scope {
 
 export type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
-/** Compiles FHIRPath source text in a scope. */
+/** Compiles FHIRPath source text in a scope, counting its SQL against the view's size cap. */
 export function compileFhirPath(src: string, scope: Scope): Compiled {
-  return compileExpr(parseFhirPath(src, scope.at), scope);
+  const c = compileExpr(parseFhirPath(src, scope.at), scope);
+  scope.aliases.charge(c.kind === 'path' ? c.base.length + c.steps.length : c.sql.length, scope.at);
+  return c;
 }
 
 /** One navigation step in jsonpath: member `name`, then unwrap arrays (FHIRPath flattens). */
@@ -87,14 +89,19 @@ function environment(name: string, scope: Scope): Compiled {
 }
 
 function member(e: Extract<Expr, { type: 'member' }>, scope: Scope): Compiled {
-  if (e.target === undefined) {
+  return memberOf(e.target === undefined ? undefined : compileExpr(e.target, scope), e.name, scope);
+}
+
+/** Member `name` of a compiled target (undefined: of the focus). */
+export function memberOf(target: Compiled | undefined, name: string, scope: Scope): Compiled {
+  if (target === undefined) {
     // A type name first in a path (`Patient.name`) keeps the focus if it is of that type.
-    if (/^[A-Z]/.test(e.name)) {
-      return { kind: 'path', base: scope.focus, steps: ` ? (@."resourceType" == ${jsonpathString(e.name)})` };
+    if (/^[A-Z]/.test(name)) {
+      return { kind: 'path', base: scope.focus, steps: ` ? (@."resourceType" == ${jsonpathString(name)})` };
     }
-    return { kind: 'path', base: scope.focus, steps: memberStep(e.name) };
+    return { kind: 'path', base: scope.focus, steps: memberStep(name) };
   }
-  return extendPath(compileExpr(e.target, scope), memberStep(e.name));
+  return extendPath(target, memberStep(name));
 }
 
 /** A compile-time non-negative integer (literal or integer constant), else undefined. */

@@ -1,11 +1,11 @@
 import { boundary } from './boundary.js';
 import type { CompileFn, Scope } from './fhirpath-compile.js';
-import { extendPath, memberStep, notSupported, staticInteger } from './fhirpath-compile.js';
+import { extendPath, memberOf, memberStep, notSupported, staticInteger } from './fhirpath-compile.js';
 import { typeFilter, typeNameOf } from './fhirpath-types.js';
 import type { Expr } from './fhirpath-parser.js';
 import { invalidView } from './errors.js';
 import {
-  array, asArray, asBool, asExists, asFirst, bool, EMPTY_ARRAY, mapItems, value, type Compiled,
+  array, asArray, asBool, asExists, asFirst, bind, bool, EMPTY_ARRAY, mapItems, value, type Compiled,
 } from './sql-expr.js';
 import { jsonpathString, literal } from './sql-text.js';
 
@@ -73,13 +73,16 @@ export function ofType(op: string, target: Expr | undefined, typeName: string, s
   let result: Compiled;
   const filter = typeFilter(type);
   if (target?.type === 'member') {
-    const suffix = type.charAt(0).toUpperCase() + type.slice(1);
-    const choice = compile({ ...target, name: `${target.name}${suffix}` }, scope);
+    const choiceName = `${target.name}${type.charAt(0).toUpperCase()}${type.slice(1)}`;
+    // The member's target is compiled once: both readings below start from it.
+    const base = target.target === undefined ? undefined : compile(target.target, scope);
     if (filter === undefined) {
+      const choice = memberOf(base, choiceName, scope);
       result = choice.kind === 'bool' ? choice : { ...choice, fhirType: type };
     } else {
-      const plain = extendPath(compile(target, scope), filter);
-      result = array(`(${asArray(choice)} || ${asArray(plain)})`, type);
+      const both = (b: Compiled | undefined) =>
+        `(${asArray(memberOf(b, choiceName, scope))} || ${asArray(extendPath(memberOf(b, target.name, scope), filter))})`;
+      result = array(base === undefined ? both(undefined) : bind(scope.aliases, [asArray(base)], ([a]) => both(array(a as string))), type);
     }
   } else {
     if (filter === undefined) return notSupported(`${op}(${type}) on anything but a choice element`, scope);

@@ -1,5 +1,6 @@
-import { invalidView } from './errors.js';
+import { invalidView, tooCostly } from './errors.js';
 import { tokenize, type Token } from './fhirpath-lexer.js';
+import { MAX_PATH_DEPTH, MAX_PATH_LENGTH, MAX_PATH_NESTING } from './view-limits.js';
 
 /** FHIRPath syntax tree. `target` absent means "from the input focus" ($this at that point). */
 export type Expr =
@@ -32,8 +33,17 @@ const WORD_OPERATORS = new Set(['implies', 'or', 'xor', 'and', 'in', 'contains',
 
 export function parseFhirPath(src: string, at: string): Expr {
   if (typeof src !== 'string' || src.trim() === '') throw invalidView('FHIRPath expression must be a non-empty string', at);
+  if (src.length > MAX_PATH_LENGTH) throw tooCostly(`A FHIRPath expression may have at most ${MAX_PATH_LENGTH} characters; this one has ${src.length}`, at);
   const tokens = tokenize(src, at);
   let p = 0;
+  // Brackets recurse in this parser: bounded, so no expression can exhaust the stack.
+  let nesting = 0;
+  const nested = (): Expr => {
+    if (++nesting > MAX_PATH_NESTING) throw tooCostly(`FHIRPath brackets may nest at most ${MAX_PATH_NESTING} deep`, at);
+    const inner = binary(0);
+    nesting--;
+    return inner;
+  };
   const peek = (): Token => tokens[p] as Token;
   const fail = (msg: string): never => {
     throw invalidView(`FHIRPath ${JSON.stringify(src)}: ${msg} at ${peek().pos}`, at);
@@ -91,7 +101,7 @@ export function parseFhirPath(src: string, at: string): Expr {
       p++;
       const args: Expr[] = [];
       if (!isOp(')')) {
-        do args.push(binary(0));
+        do args.push(nested());
         while (isOp(',') && (p++, true));
       }
       expect(')');
@@ -109,7 +119,7 @@ export function parseFhirPath(src: string, at: string): Expr {
         if (e.type === 'this') fail('$this cannot follow "."');
       } else if (isOp('[')) {
         p++;
-        const index = binary(0);
+        const index = nested();
         expect(']');
         e = { type: 'index', target: e, index };
       } else return e;
@@ -145,7 +155,7 @@ export function parseFhirPath(src: string, at: string): Expr {
       case 'op':
         if (tok.v === '(') {
           p++;
-          const inner = binary(0);
+          const inner = nested();
           expect(')');
           return inner;
         }
@@ -162,5 +172,18 @@ export function parseFhirPath(src: string, at: string): Expr {
 
   const tree = binary(0);
   if (peek().t !== 'eof') fail('unexpected text');
+  if (depthOf(tree) > MAX_PATH_DEPTH) throw tooCostly(`A FHIRPath expression may nest at most ${MAX_PATH_DEPTH} steps deep`, at);
   return tree;
+}
+
+/** Depth of a syntax tree (a member chain is one level per step). */
+function depthOf(e: Expr): number {
+  const children: (Expr | undefined)[] = e.type === 'member' ? [e.target]
+    : e.type === 'call' ? [e.target, ...e.args]
+      : e.type === 'index' ? [e.target, e.index]
+        : e.type === 'unary' || e.type === 'typeop' ? [e.operand]
+          : e.type === 'binary' ? [e.left, e.right] : [];
+  let deepest = 0;
+  for (const c of children) if (c !== undefined) deepest = Math.max(deepest, depthOf(c));
+  return 1 + deepest;
 }

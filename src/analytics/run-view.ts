@@ -2,9 +2,9 @@ import type { Tx } from '../db/database.js';
 import { sqlState } from '../db/database.js';
 import { FhirError } from '../fhir/errors.js';
 import { compileViewDefinition, type ViewColumn } from './compile-view.js';
-import { viewRuntimeErrorMessage } from './errors.js';
+import { RUNTIME_COST_MARKER, viewRuntimeErrorMessage } from './errors.js';
 import { runSource } from './run-criteria.js';
-import { quoteIdent } from './sql-text.js';
+import { literal, quoteIdent } from './sql-text.js';
 import { parseViewDefinition } from './view-definition.js';
 
 /*
@@ -18,8 +18,6 @@ import { parseViewDefinition } from './view-definition.js';
 
 export const RUN_LIMIT_DEFAULT = 1_000;
 export const RUN_LIMIT_MAX = 10_000;
-/** A view is one statement; one that runs longer is refused rather than holding a connection. */
-const RUN_TIMEOUT_MS = 60_000;
 
 export interface RunScope {
   /** Null on the shared base: the view reads the shared set only. */
@@ -50,15 +48,18 @@ export function runViewSql(view: unknown, scope: RunScope): { sql: string; colum
 
 export async function runView(tx: Tx, scope: RunScope, view: unknown, limit: number): Promise<ViewRows> {
   const { sql, columns } = runViewSql(view, scope);
-  await tx.query(`select set_config('statement_timeout', $1, true)`, [String(RUN_TIMEOUT_MS)]);
+  // The view runs under the transaction's statement_timeout (STATEMENT_TIMEOUT_MS), which no
+  // request may raise: a view is one statement, and one that runs longer is refused.
   try {
     const rows = await tx.query<{ row: string }>(sql, [limit]);
     return { columns, rows: rows.map((r) => r.row) };
   } catch (err) {
+    const costly = viewRuntimeErrorMessage(err, RUNTIME_COST_MARKER);
+    if (costly !== undefined) throw new FhirError(422, 'too-costly', `The view is too costly on the stored data: ${costly}`);
     const message = viewRuntimeErrorMessage(err);
     if (message !== undefined) throw FhirError.unprocessable(`The view failed on the stored data: ${message}`);
     const state = sqlState(err);
-    if (state === '57014') throw new FhirError(422, 'too-costly', `The view ran longer than ${RUN_TIMEOUT_MS / 1000} s`);
+    if (state === '57014') throw new FhirError(422, 'too-costly', 'The view ran longer than the statement timeout (STATEMENT_TIMEOUT_MS)');
     // Class 22 (data exception): a value of the caller's own data did not fit the column's type.
     if (state?.startsWith('22') && err instanceof Error) {
       throw FhirError.unprocessable(`The view failed on the stored data: ${err.message.slice(0, 200)}`);

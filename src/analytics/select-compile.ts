@@ -1,7 +1,8 @@
 import { columnValue, sqlTypeOf, type SqlType } from './column-types.js';
-import { invalidView } from './errors.js';
+import { invalidView, RUNTIME_COST_MARKER, tooCostly } from './errors.js';
 import { compileFhirPath, type Scope } from './fhirpath-compile.js';
-import { asArray, EMPTY_ARRAY, type Aliases } from './sql-expr.js';
+import { asArray, EMPTY_ARRAY, runtimeError, type Aliases } from './sql-expr.js';
+import { MAX_REPEAT_DEPTH, MAX_REPEAT_PATHS, MAX_REPEAT_ROWS } from './view-limits.js';
 import { quoteIdent } from './sql-text.js';
 import type { ConstantDef } from './view-constants.js';
 import type { ColumnDef, SelectDef } from './view-definition.js';
@@ -14,7 +15,7 @@ import type { ColumnDef, SelectDef } from './view-definition.js';
  *   forEach        -> jsonb_array_elements(<collection>) with ordinality, one row per item;
  *   forEachOrNull  -> the same, but an empty collection gives one row evaluated on an empty node;
  *   repeat         -> a recursive CTE over the paths, depth first, so %rowIndex follows
- *                     document order.
+ *                     document order; bounded in paths, depth and nodes (view-limits.ts).
  */
 
 export interface OutColumn {
@@ -33,9 +34,6 @@ export interface SelectContext {
   constants: ReadonlyMap<string, ConstantDef>;
   aliases: Aliases;
 }
-
-/** Nesting deeper than this in `repeat` stops (guards against paths like `$this`). */
-const MAX_REPEAT_DEPTH = 64;
 
 function scopeOf(ctx: SelectContext, focus: string, rowIndex: string, at: string): Scope {
   return { focus, rowIndex, resource: ctx.resource, constants: ctx.constants, aliases: ctx.aliases, at };
@@ -109,22 +107,31 @@ function forEach(sel: SelectDef, path: string, focus: string, rowIndex: string, 
 }
 
 function repeat(sel: SelectDef, paths: string[], focus: string, rowIndex: string, ctx: SelectContext): Relation {
+  if (paths.length > MAX_REPEAT_PATHS) throw tooCostly(`repeat takes at most ${MAX_REPEAT_PATHS} paths`, `${sel.at}.repeat`);
   const rr = ctx.aliases.next('rr');
-  // The children of one node: every path's items, tagged (path number, position) for ordering.
-  const step = (from: string) =>
-    paths.map((p, i) => {
-      const e = ctx.aliases.next('re');
-      const items = asArray(compileFhirPath(p, scopeOf(ctx, from, rowIndex, `${sel.at}.repeat[${i}]`)));
-      return `(select ${e}.n, ${i + 1}::bigint as p, ${e}.o from jsonb_array_elements(${items}) with ordinality as ${e}(n, o))`;
-    }).join(' union all ');
-  const root = ctx.aliases.next('rs');
+  // The children of node rr.n: every path's items, tagged (path number, position) for ordering.
+  // Each path is compiled once: the recursion starts from the focus itself, at depth 0.
+  const step = paths.map((p, i) => {
+    const e = ctx.aliases.next('re');
+    const items = asArray(compileFhirPath(p, scopeOf(ctx, `${rr}.n`, rowIndex, `${sel.at}.repeat[${i}]`)));
+    return `(select ${e}.n, ${i + 1}::bigint as p, ${e}.o from jsonb_array_elements(${items}) with ordinality as ${e}(n, o))`;
+  }).join(' union all ');
   const child = ctx.aliases.next('rc');
+  const nodes = ctx.aliases.next('rn');
+  const counted = ctx.aliases.next('rt');
   const it = ctx.aliases.next('it');
+  // PostgreSQL computes a recursive query only as far as it is read: the limit stops a repeat
+  // that fans out (`repeat: ["$this", "$this"]` doubles every level) after MAX_REPEAT_ROWS + 1
+  // nodes, and that one node too many fails the query rather than cutting the result short.
+  const tooMany = runtimeError(`repeat produces more than ${MAX_REPEAT_ROWS} nodes for one resource; nodes:`, `${counted}.total`, 'boolean', RUNTIME_COST_MARKER);
   const cte =
     `with recursive ${rr}(n, k) as (` +
-    `select ${root}.n, array[${root}.p, ${root}.o] from (${step(focus)}) as ${root} ` +
+    `select ${focus}, array[]::bigint[] ` +
     `union all select ${child}.n, ${rr}.k || array[${child}.p, ${child}.o] from ${rr} ` +
-    `cross join lateral (${step(`${rr}.n`)}) as ${child} where cardinality(${rr}.k) < ${2 * MAX_REPEAT_DEPTH}) ` +
-    `select ${rr}.n, (row_number() over (order by ${rr}.k) - 1)::integer as i from ${rr}`;
+    `cross join lateral (${step}) as ${child} where cardinality(${rr}.k) < ${2 * MAX_REPEAT_DEPTH}) ` +
+    `select ${counted}.n, ${counted}.i from (` +
+    `select ${nodes}.n, (row_number() over (order by ${nodes}.k) - 1)::integer as i, count(*) over () as total ` +
+    `from (select ${rr}.n, ${rr}.k from ${rr} where cardinality(${rr}.k) > 0 limit ${MAX_REPEAT_ROWS + 1}) as ${nodes}) as ${counted} ` +
+    `where case when ${counted}.total > ${MAX_REPEAT_ROWS} then ${tooMany} else true end`;
   return body(sel, `${it}.n`, `${it}.i`, [`lateral (${cte}) as ${it}`], ctx);
 }

@@ -1,5 +1,6 @@
 import { RUNTIME_ERROR_MARKER } from './errors.js';
 import { jsonpathLiteral, literal } from './sql-text.js';
+import { checkSqlSize } from './view-limits.js';
 
 /**
  * A FHIRPath value compiled to SQL. FHIRPath values are ordered collections; the SQL keeps them
@@ -17,12 +18,20 @@ export type Compiled =
   | { kind: 'value'; sql: string; fhirType?: string }
   | { kind: 'bool'; sql: string };
 
-/** Gives each subquery in one compiled view its own alias. */
+/**
+ * The state of one view's compilation: each subquery gets its own alias, and the SQL compiled so
+ * far is counted against MAX_VIEW_SQL_BYTES, so a huge view stops as soon as it is too big.
+ */
 export class Aliases {
   private n = 0;
+  private bytes = 0;
   next(prefix: string): string {
     this.n += 1;
     return `${prefix}${this.n}`;
+  }
+  charge(bytes: number, at: string): void {
+    this.bytes += bytes;
+    checkSqlSize(this.bytes, at);
   }
 }
 
@@ -82,14 +91,16 @@ const SIMPLE = /^(?:[a-z][a-z0-9_]*\.[a-z_]+|'(?:[^'\\]|'')*'(?:::jsonb)?|-?\d+(
 
 /**
  * Evaluates each expression once and hands `body` names for the results:
- * `(select <body> from (select e1 as v1, e2 as v2) as bN)`. Simple expressions are used in place.
+ * `(select <body> from (select e1 as v1, e2 as v2 offset 0) as bN)`. Simple expressions are used
+ * in place. `offset 0` keeps the planner from pulling the subquery up, which would put each
+ * expression back in every place its name is used: work exponential in the nesting again.
  */
 export function bind(aliases: Aliases, exprs: string[], body: (names: string[]) => string): string {
   if (exprs.every((e) => SIMPLE.test(e))) return body(exprs);
   const t = aliases.next('b');
   const names = exprs.map((_, i) => `${t}.v${i + 1}`);
   const cols = exprs.map((e, i) => `${e} as v${i + 1}`).join(', ');
-  return `(select ${body(names)} from (select ${cols}) as ${t})`;
+  return `(select ${body(names)} from (select ${cols} offset 0) as ${t})`;
 }
 
 /**
@@ -97,8 +108,8 @@ export function bind(aliases: Aliases, exprs: string[], body: (names: string[]) 
  * sit in a CASE branch. `detail` must be non-constant SQL text, or the planner may fold the cast
  * and fail every query.
  */
-export function runtimeError(message: string, detail: string, sqlType: 'jsonb' | 'boolean'): string {
-  const fail = `((${literal(`${RUNTIME_ERROR_MARKER} ${message} `)} || (${detail})::text)::integer)`;
+export function runtimeError(message: string, detail: string, sqlType: 'jsonb' | 'boolean', marker = RUNTIME_ERROR_MARKER): string {
+  const fail = `((${literal(`${marker} ${message} `)} || (${detail})::text)::integer)`;
   return sqlType === 'jsonb' ? `to_jsonb${fail}` : `${fail}::boolean`;
 }
 

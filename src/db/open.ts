@@ -32,6 +32,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
       statementTimeoutMs: config.statementTimeoutMs,
       connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
       prepare: config.dbPrepare,
+      maxPrepared: config.dbPreparedStatements,
       startTimeoutMs: config.dbStartTimeoutMs,
       contextKey,
     });

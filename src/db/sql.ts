@@ -1,3 +1,4 @@
+import { FhirError } from '../fhir/errors.js';
 import type { Row, Tx } from './database.js';
 
 /**
@@ -26,9 +27,18 @@ export function join(fragments: readonly Fragment[], separator: string): Fragmen
   return new Fragment(strings, fragments);
 }
 
+/**
+ * Most bound values of one composed statement: far below PostgreSQL's 65,535 (past it the
+ * statement fails with a 500), and more than any request within the search caps needs.
+ */
+export const MAX_BIND_PARAMETERS = 10_000;
+
 export function toQuery(fragment: Fragment): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const text = render(fragment, params);
+  if (params.length > MAX_BIND_PARAMETERS) {
+    throw new FhirError(400, 'too-costly', `This request needs ${params.length} bound values in one statement; at most ${MAX_BIND_PARAMETERS} are accepted`);
+  }
   return { text, params };
 }
 

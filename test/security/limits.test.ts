@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { join, MAX_BIND_PARAMETERS, sql, toQuery } from '../../src/db/sql.js';
+import { MAX_PATCH_OPERATIONS } from '../../src/fhir/patch/patch-limits.js';
+import { MAX_PATH_DEPTH, MAX_PATH_LENGTH, MAX_PATH_NESTING, MAX_REPEAT_PATHS, MAX_REPEAT_ROWS } from '../../src/analytics/view-limits.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 
 /* The request limits the README documents, each enforced at its boundary. */
@@ -7,7 +10,7 @@ let s: TestServer;
 const T = 'limits';
 
 beforeAll(async () => {
-  s = await startTestServer({ MAX_JSON_DEPTH: '10', MAX_SEARCH_PARAMS: '6', MAX_BODY_BYTES: '65536', MAX_BUNDLE_ENTRIES: '1100', MAX_COUNT: '7' });
+  s = await startTestServer({ MAX_JSON_DEPTH: '10', MAX_SEARCH_PARAMS: '6', MAX_SEARCH_VALUES: '5', MAX_BODY_BYTES: '65536', MAX_BUNDLE_ENTRIES: '1100', MAX_COUNT: '7' });
   await s.createTenants(T);
 });
 afterAll(() => s.close());
@@ -162,5 +165,92 @@ describe('chains and includes', () => {
     const res = await (await s.fhir(T, '/Patient?_id=c0&_include:iterate=Patient:link')).json();
     const included = res.entry.filter((e: { search: { mode: string } }) => e.search.mode === 'include').map((e: { resource: { id: string } }) => e.resource.id);
     expect(included.sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
+});
+
+describe('MAX_SEARCH_VALUES', () => {
+  it('defaults to 100', () => {
+    expect(loadConfig({}).maxSearchValues).toBe(100);
+  });
+
+  it('accepts a parameter with as many values as the limit and refuses one more (400 too-costly), _id and _sort included', async () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`).join(',');
+    expect((await s.fhir(T, `/Patient?identifier=${values(5)}`)).status).toBe(200);
+    expect(await outcome(await s.fhir(T, `/Patient?identifier=${values(6)}`), 400)).toContain('MAX_SEARCH_VALUES');
+    expect((await s.fhir(T, `/Patient?_id=${values(5)}`)).status).toBe(200);
+    await outcome(await s.fhir(T, `/Patient?_id=${values(6)}`), 400);
+    await outcome(await s.fhir(T, `/Patient?_sort=${Array.from({ length: 6 }, () => '_id').join(',')}`), 400);
+    await outcome(await s.fhir(T, '/Observation/_search', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `subject:Patient.name=${values(6)}` }), 400);
+  });
+
+  it('refuses a statement of more than MAX_BIND_PARAMETERS bound values before it is sent', () => {
+    const of = (n: number) => join(Array.from({ length: n }, (_, i) => sql`${i}`), ', ');
+    expect(toQuery(sql`select ${of(MAX_BIND_PARAMETERS)}`).params).toHaveLength(MAX_BIND_PARAMETERS);
+    expect(() => toQuery(sql`select ${of(MAX_BIND_PARAMETERS + 1)}`)).toThrow(/at most 10000/);
+  });
+});
+
+describe('patch limits', () => {
+  const jsonPatch = (id: string, ops: unknown[]) => s.fhir(T, `/Patient/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: JSON.stringify(ops) });
+  let id = '';
+  beforeAll(async () => {
+    id = (await (await s.fhir(T, '/Patient', { json: { resourceType: 'Patient', extension: [{ url: 'http://x', valueString: 'x'.repeat(10_000) }] } })).json()).id as string;
+  });
+
+  it(`accepts ${MAX_PATCH_OPERATIONS} operations and refuses one more (413 too-costly)`, async () => {
+    const ops = (n: number) => Array.from({ length: n }, () => ({ op: 'test', path: '/resourceType', value: 'Patient' }));
+    expect((await jsonPatch(id, ops(MAX_PATCH_OPERATIONS))).status).toBe(200);
+    expect(await outcome(await jsonPatch(id, ops(MAX_PATCH_OPERATIONS + 1)), 413)).toContain(`${MAX_PATCH_OPERATIONS} operations`);
+  });
+
+  it('lets a patch grow the resource up to MAX_BODY_BYTES (65,536 here), not past it (413 too-costly)', async () => {
+    const copy = { op: 'copy', from: '/extension/0', path: '/extension/-' };
+    // About 10 KB per copy: 5 copies stay under 64 KiB, 6 do not.
+    const five = await jsonPatch(id, Array.from({ length: 5 }, () => copy));
+    expect(five.status).toBe(200);
+    expect((await five.json()).extension).toHaveLength(6);
+    expect(await outcome(await jsonPatch(id, [copy]), 413)).toContain('MAX_BODY_BYTES');
+    expect((await (await s.fhir(T, `/Patient/${id}`)).json()).extension).toHaveLength(6);
+  });
+});
+
+describe('ViewDefinition limits', () => {
+  const run = (tenant: string, select: unknown[], resource = 'Patient') => s.fhir(tenant, '/ViewDefinition/$run', {
+    json: { resourceType: 'Parameters', parameter: [{ name: 'viewResource', resource: { resourceType: 'ViewDefinition', resource, status: 'active', select } }] },
+  });
+  const column = (path: string) => [{ column: [{ name: 'x', path }] }];
+
+  it(`takes a FHIRPath expression of ${MAX_PATH_LENGTH} characters, not one more (422 too-costly)`, async () => {
+    const of = (n: number) => `id${' '.repeat(n - 2)}`;
+    expect((await run(T, column(of(MAX_PATH_LENGTH)))).status).toBe(200);
+    expect(await outcome(await run(T, column(of(MAX_PATH_LENGTH + 1))), 422)).toContain(String(MAX_PATH_LENGTH));
+  });
+
+  it(`nests brackets ${MAX_PATH_NESTING} deep and a syntax tree ${MAX_PATH_DEPTH} deep, not deeper (422 too-costly)`, async () => {
+    const brackets = (n: number) => `${'('.repeat(n)}id${')'.repeat(n)}`;
+    expect((await run(T, column(brackets(MAX_PATH_NESTING)))).status).toBe(200);
+    await outcome(await run(T, column(brackets(MAX_PATH_NESTING + 1))), 422);
+    const chain = (n: number) => `id${'.id'.repeat(n - 1)}`;
+    expect((await run(T, column(chain(MAX_PATH_DEPTH)))).status).toBe(200);
+    expect(await outcome(await run(T, column(chain(MAX_PATH_DEPTH + 1))), 422)).toContain(String(MAX_PATH_DEPTH));
+  });
+
+  it(`takes ${MAX_REPEAT_PATHS} repeat paths and ${MAX_REPEAT_ROWS} repeat nodes per resource, not more (422 too-costly)`, async () => {
+    const repeat = (paths: string[]) => [{ repeat: paths, column: [{ name: 'i', path: '%rowIndex' }] }];
+    expect((await run(T, repeat(Array.from({ length: MAX_REPEAT_PATHS }, () => 'link')))).status).toBe(200);
+    await outcome(await run(T, repeat(Array.from({ length: MAX_REPEAT_PATHS + 1 }, () => 'link'))), 422);
+    // A tenant without validation may store any JSON: one array of exactly that many nodes.
+    await s.admin('/tenants', { json: { id: 'limits-raw', name: 'raw', config: { validation: false } } });
+    for (const [id, n] of [['at', MAX_REPEAT_ROWS], ['over', MAX_REPEAT_ROWS + 1]] as const) {
+      const res = await s.fhir('limits-raw', `/Patient/${id}`, { method: 'PUT', json: { resourceType: 'Patient', id, x: Array.from({ length: n }, () => 1) } });
+      expect(res.status).toBe(201);
+    }
+    const rows = async (id: string) => s.fhir('limits-raw', '/ViewDefinition/$run', {
+      json: { resourceType: 'Parameters', parameter: [{ name: '_limit', valueInteger: 10_000 }, { name: 'viewResource', resource: { resourceType: 'ViewDefinition', resource: 'Patient', status: 'active', where: [{ path: `id = '${id}'` }], select: repeat(['x']) } }] },
+    });
+    const at = await rows('at');
+    expect(at.status).toBe(200);
+    expect(await at.json()).toHaveLength(MAX_REPEAT_ROWS);
+    expect(await outcome(await rows('over'), 422)).toContain(`more than ${MAX_REPEAT_ROWS} nodes`);
   });
 });

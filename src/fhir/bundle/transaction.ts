@@ -23,6 +23,8 @@ export interface BundleContext {
   conditionalDeleteMax: number;
   /** MAX_JSON_DEPTH, for the JSON Patch a Binary entry carries (the body check cannot see into it). */
   maxJsonDepth: number;
+  /** MAX_BODY_BYTES: the most a PATCH entry may grow its resource to. */
+  maxBodyBytes: number;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -143,7 +145,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
       const a = entry.action as { type: string; id: string };
       repo.authorize('patch', a.type);
       claim(entry, `${a.type}/${a.id}`);
-      const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved), ctx.maxJsonDepth), entry.ifMatch);
+      const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved), ctx.maxJsonDepth), entry.ifMatch, { maxBytes: ctx.maxBodyBytes });
       results[entry.index] = { status: '200 OK', version: r.version, resource: r.version.body };
     });
   }

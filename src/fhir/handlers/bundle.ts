@@ -32,7 +32,7 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
   const entries = parseEntries(body, c.var.fhirBase);
   const max = deps.config.maxBundleEntries;
   if (entries.length > max) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; at most ${max} are accepted`);
-  const ctx = { search: searchOptions(c, deps), conditionalDeleteMax: deps.config.conditionalDeleteMax, maxJsonDepth: deps.config.maxJsonDepth };
+  const ctx = { search: searchOptions(c, deps), conditionalDeleteMax: deps.config.conditionalDeleteMax, maxJsonDepth: deps.config.maxJsonDepth, maxBodyBytes: deps.config.maxBodyBytes };
   const access = entries.every((e) => e.action.method === 'GET') ? 'read' : 'write';
   const tenantLimit = (tenant: { config: Record<string, unknown> } | null) => {
     const limit = limitOf(tenant?.config.maxBundleEntries, max);

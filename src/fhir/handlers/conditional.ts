@@ -37,5 +37,5 @@ export function conditionalQuery(c: FhirContext, type: string): [string, string]
 
 /** Search options of a request: the configured page sizes and the base it came in on. */
 export function searchOptions(c: FhirContext, deps: Deps): Omit<ParseOptions, 'strict'> {
-  return { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount, maxSearchParams: deps.config.maxSearchParams, base: c.var.fhirBase };
+  return { defaultCount: deps.config.defaultCount, maxCount: deps.config.maxCount, maxSearchParams: deps.config.maxSearchParams, maxSearchValues: deps.config.maxSearchValues, base: c.var.fhirBase };
 }

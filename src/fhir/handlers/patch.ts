@@ -27,7 +27,7 @@ export const patch = (deps: Deps) => async (c: FhirContext) => {
   const doc = await readPatch(c);
   const expected = ifMatch(c);
   const preference = returnPreference(c);
-  const { version } = await withRepository(c, deps, { interaction: 'patch', type }, (repo) => patchResource(repo, type, id, doc, expected));
+  const { version } = await withRepository(c, deps, { interaction: 'patch', type }, (repo) => patchResource(repo, type, id, doc, expected, { maxBytes: deps.config.maxBodyBytes }));
   return sendWritten(c, 200, version, preference, `Patched ${type}/${id}`);
 };
 
@@ -42,7 +42,7 @@ export const conditionalPatch = (deps: Deps) => async (c: FhirContext) => {
     const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
     if (found.length > 1) throw FhirError.preconditionFailed(`The criteria match more than one ${type}`);
     if (!found[0]) throw FhirError.notFound(`No ${type} matches the criteria`);
-    return patchResource(repo, type, found[0].id, doc, expected);
+    return patchResource(repo, type, found[0].id, doc, expected, { maxBytes: deps.config.maxBodyBytes });
   });
   return sendWritten(c, 200, version, preference, `Patched ${type}/${version.id}`);
 };

@@ -2,6 +2,7 @@ import { FhirError } from '../errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../json.js';
 import { typeRules } from '../validation/compiled-rules.js';
 import { locate, type Location } from './locate.js';
+import { checkOperationCount } from './patch-limits.js';
 
 /*
  * FHIRPath Patch (R4 fhirpatch.html): a Parameters resource of `operation` parameters, each with
@@ -73,6 +74,9 @@ export function applyFhirPathPatch(resource: JsonObject, patch: unknown): JsonOb
   if (!isJsonObject(patch) || patch.resourceType !== 'Parameters' || !Array.isArray(patch.parameter)) {
     throw FhirError.badRequest('A FHIRPath Patch is a Parameters resource with operation parameters');
   }
+  // Every value it adds comes from the patch itself, so its growth is bounded by the body; the
+  // size of the result is checked once, after (patch-resource.ts).
+  checkOperationCount(patch.parameter.length);
   const doc = structuredClone(resource);
   patch.parameter.forEach((param, n) => {
     if (!isJsonObject(param) || param.name !== 'operation') throw fail(n, 'every parameter must be an "operation"');

@@ -4,6 +4,7 @@ import type { Repository } from '../repository/repository.js';
 import { checkIfMatch } from '../repository/write.js';
 import { applyFhirPathPatch } from './fhirpath-patch.js';
 import { applyJsonPatch } from './json-patch.js';
+import { checkResultSize, type PatchLimits } from './patch-limits.js';
 
 export type PatchDoc = { kind: 'json-patch' | 'fhirpath'; body: unknown };
 
@@ -15,7 +16,7 @@ function assertIdentityKept(before: JsonObject, after: JsonObject): void {
   }
 }
 
-export async function patchResource(repo: Repository, type: string, id: string, doc: PatchDoc, expected: number | undefined) {
+export async function patchResource(repo: Repository, type: string, id: string, doc: PatchDoc, expected: number | undefined, limits: PatchLimits) {
   const current = await repo.readForUpdate(type, id);
   if (current === undefined) {
     const elsewhere = await repo.read(type, id);
@@ -25,7 +26,8 @@ export async function patchResource(repo: Repository, type: string, id: string, 
   if (current.deleted || current.body === null) throw FhirError.gone(`${type}/${id} has been deleted`);
   checkIfMatch(expected, { version_id: current.versionId }, `${type}/${id}`);
   const before = JSON.parse(current.body) as JsonObject;
-  const after = doc.kind === 'json-patch' ? applyJsonPatch(before, doc.body) : applyFhirPathPatch(before, doc.body);
+  const after = doc.kind === 'json-patch' ? applyJsonPatch(before, doc.body, limits) : applyFhirPathPatch(before, doc.body);
+  checkResultSize(after, limits);
   assertIdentityKept(before, after);
   try {
     return await repo.write(type, id, after, { interaction: 'patch' });

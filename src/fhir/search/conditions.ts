@@ -151,4 +151,53 @@ function compositeCondition(a: string, parts: ValueMatch[]): Fragment {
   }), ' and ');
 }
 
+/**
+ * The OR of a parameter's values (`code=a,b,c`). Values of one equality shape are bound as one
+ * array each (`value = any($1::text[])`), and string prefixes as two arrays of bounds, so the SQL
+ * text, its bound parameters and the statements a connection prepares do not multiply with the
+ * number of values. One value keeps its own condition; the other forms stay one per value.
+ */
+export function valuesCondition(a: string, values: readonly ValueMatch[]): Fragment {
+  if (values.length < 2) return or(values.map((v) => valueCondition(a, v)));
+  const codes: string[] = [];
+  const pairs: [string, string][] = [];
+  const ids: string[] = [];
+  const typedIds: [string, string][] = [];
+  const exact: string[] = [];
+  const prefixes: string[] = [];
+  const uris: string[] = [];
+  const rest: Fragment[] = [];
+  for (const v of values) {
+    if (v.type === 'token' && v.m.mode === 'eq' && v.m.code !== undefined && v.m.system === undefined) codes.push(v.m.code);
+    else if (v.type === 'token' && v.m.mode === 'eq' && v.m.code !== undefined && typeof v.m.system === 'string') pairs.push([v.m.system, v.m.code]);
+    else if (v.type === 'reference' && !v.m.identifier && v.m.url === undefined && v.m.id !== undefined) {
+      if (v.m.type === undefined) ids.push(v.m.id);
+      else typedIds.push([v.m.type, v.m.id]);
+    } else if (v.type === 'string' && v.m.mode === 'exact') exact.push(v.m.text);
+    else if (v.type === 'string' && v.m.mode === 'start') prefixes.push(normalizeString(v.m.text));
+    else if (v.type === 'uri' && v.m.mode === 'eq') uris.push(v.m.value);
+    else rest.push(valueCondition(a, v));
+  }
+  const c = (name: string) => col(`${a}.${name}`);
+  const any: Fragment[] = [];
+  if (codes.length) any.push(sql`${c('value')} = any(${codes}::text[])`);
+  if (pairs.length) any.push(zipped(c('system'), c('value'), pairs));
+  if (ids.length) any.push(sql`${c('target_id')} = any(${ids}::text[])`);
+  if (typedIds.length) any.push(zipped(c('target_type'), c('target_id'), typedIds));
+  if (exact.length) any.push(sql`${c('exact')} = any(${exact}::text[])`);
+  if (prefixes.length) {
+    any.push(sql`exists (select 1 from unnest(${prefixes}::text[], ${prefixes.map((p) => p + MAX)}::text[]) as q(lo, hi)
+      where ${c('value')} >= q.lo and ${c('value')} < q.hi)`);
+  }
+  if (uris.length) any.push(sql`${c('value')} = any(${uris}::text[])`);
+  return or([...any, ...rest]);
+}
+
+/** (x, y) is one of the pairs; `y = any(...)` first, so an index on y still serves it. */
+function zipped(x: Fragment, y: Fragment, pairs: [string, string][]): Fragment {
+  const xs = pairs.map((p) => p[0]);
+  const ys = pairs.map((p) => p[1]);
+  return sql`(${y} = any(${ys}::text[]) and (${x}, ${y}) in (select * from unnest(${xs}::text[], ${ys}::text[])))`;
+}
+
 export { or };

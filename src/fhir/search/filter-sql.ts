@@ -1,5 +1,5 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
-import { dateCondition, or, valueCondition } from './conditions.js';
+import { dateCondition, or, valuesCondition } from './conditions.js';
 import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
 import type { Clause } from './request.js';
 
@@ -77,7 +77,7 @@ export function filterSql(c: Clause, s: Subject, scope: SearchScope, aliases: Al
     }
     case 'param': {
       const a = aliases.next();
-      const exists = hasRow(s, c.def.type as IndexKind, c.def.code, a, or(c.values.map((v) => valueCondition(a, v))));
+      const exists = hasRow(s, c.def.type as IndexKind, c.def.code, a, valuesCondition(a, c.values));
       return c.negate ? sql`not ${exists}` : exists;
     }
     case 'missing': {

@@ -13,6 +13,8 @@ export interface ParseOptions {
   strict: boolean;
   /** MAX_SEARCH_PARAMS: most parameters of one search; undefined for the operator's own criteria (access policies). */
   maxSearchParams?: number;
+  /** MAX_SEARCH_VALUES: most comma-separated values of one parameter (and `_sort` keys); undefined as above. */
+  maxSearchValues?: number;
 }
 
 /** Parameters that control the result rather than select resources (R4 §3.1.1.5). */
@@ -52,6 +54,19 @@ export function parseSearch(types: string[], params: [string, string][], options
   return req;
 }
 
+/**
+ * The comma-separated values of one parameter, at most MAX_SEARCH_VALUES of them: each is one
+ * more condition, so 40,000 of them would otherwise run into PostgreSQL's limit of 65,535 bound
+ * parameters (a 500) after a long planning time.
+ */
+function commaValues(key: string, value: string, options: ParseOptions): string[] {
+  const values = splitEscaped(value, ',');
+  if (options.maxSearchValues !== undefined && values.length > options.maxSearchValues) {
+    throw new FhirError(400, 'too-costly', `A search parameter takes at most ${options.maxSearchValues} values (MAX_SEARCH_VALUES); ${key.slice(0, 80)} has ${values.length}`, { expression: [key.slice(0, 80)] });
+  }
+  return values;
+}
+
 function nonNegative(key: string, value: string): number {
   if (!/^[0-9]{1,9}$/.test(value)) throw FhirError.badRequest(`${key} must be a non-negative integer, got "${value.slice(0, 40)}"`, [key]);
   return Number(value);
@@ -71,7 +86,7 @@ function resultParam(req: SearchRequest, key: string, value: string, options: Pa
       req.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
       if (req.elements.some((e) => !/^[A-Za-z][A-Za-z0-9]*$/.test(e))) throw FhirError.badRequest('_elements takes element names', [key]);
       return;
-    case '_sort': req.sort.push(...value.split(',').filter(Boolean).map((s) => sortKey(req.types, s))); return;
+    case '_sort': req.sort.push(...commaValues(key, value, options).filter(Boolean).map((s) => sortKey(req.types, s))); return;
     case '_include': req.include.push(includeSpec(key, value, req.types, false)); return;
     case '_include:iterate': case '_include:recurse': req.include.push(includeSpec(key, value, req.types, true)); return;
     case '_revinclude': req.revinclude.push(includeSpec(key, value, undefined, false)); return;
@@ -116,11 +131,11 @@ function parseClause(types: string[], key: string, value: string, options: Parse
   const [code = '', modifier] = head.split(':');
   if (code === '_id' && dot < 0) {
     if (modifier !== undefined) throw FhirError.badRequest(`Modifier :${modifier} is not supported on _id`, [key]);
-    return { kind: 'id', ids: splitEscaped(value, ',').map(unescape) };
+    return { kind: 'id', ids: commaValues(key, value, options).map(unescape) };
   }
   if (code === '_lastUpdated' && dot < 0) {
     if (modifier !== undefined) throw FhirError.badRequest(`Modifier :${modifier} is not supported on _lastUpdated`, [key]);
-    return { kind: 'lastUpdated', values: splitEscaped(value, ',').map((v) => parseDate(key, v)) };
+    return { kind: 'lastUpdated', values: commaValues(key, value, options).map((v) => parseDate(key, v)) };
   }
   if (UNSUPPORTED.has(code)) return undefined;
   const defs = types.map((t) => getSearchParam(t, code));
@@ -130,7 +145,7 @@ function parseClause(types: string[], key: string, value: string, options: Parse
   if (modifier === 'missing') return { kind: 'missing', def, missing: parseBoolean(key, value) };
   const negate = modifier === 'not';
   if (negate && def.type !== 'token') throw FhirError.badRequest(`Modifier :not applies to token parameters only`, [key]);
-  const values = splitEscaped(value, ',').map((v) => valueMatch(key, def.type, def, negate ? undefined : modifier, v, options));
+  const values = commaValues(key, value, options).map((v) => valueMatch(key, def.type, def, negate ? undefined : modifier, v, options));
   return { kind: 'param', def, values, negate };
 }
 
