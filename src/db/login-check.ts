@@ -9,11 +9,13 @@ interface LoginRow {
   owner: boolean;
   admin: boolean;
   analyst: boolean;
+  temp: boolean;
 }
 
 const LOGIN = `select session_user as login, r.rolsuper as superuser, r.rolbypassrls as bypassrls,
     pg_has_role(session_user, 'fhir_owner', 'MEMBER') as owner, pg_has_role(session_user, 'fhir_admin', 'MEMBER') as admin,
-    pg_has_role(session_user, 'fhir_analyst', 'MEMBER') as analyst
+    pg_has_role(session_user, 'fhir_analyst', 'MEMBER') as analyst,
+    has_database_privilege(session_user, current_database(), 'TEMP') as temp
   from pg_roles r where r.rolname = session_user`;
 
 /**
@@ -42,6 +44,7 @@ export async function checkLogin(db: Database, log: Logger): Promise<void> {
   const excess = [
     login.superuser && 'a superuser', login.bypassrls && 'BYPASSRLS', login.owner && 'a member of fhir_owner',
     login.admin && 'a member of fhir_admin', login.analyst && 'a member of fhir_analyst',
+    login.temp && 'allowed to create temporary objects (revoke temporary on database ... from public: sql/0017)',
   ].filter(Boolean);
   if (excess.length > 0) {
     log.warn({ login: login.login, excess }, `SECURITY: the database login "${login.login}" is ${excess.join(', ')}. `

@@ -13,8 +13,9 @@ const options = { migrationsFolder, migrationsTable: '__drizzle_migrations', mig
 // Any fixed number: two servers starting together must not apply the same migration twice.
 const MIGRATION_LOCK = 7_746_001;
 
-// The safety net of sql/0001: whatever a migration forgot, every table ends under the security model.
-const SECURE = 'CALL fhir_private.secure_tables()';
+// The safety net of sql/0001 and sql/0017: whatever a migration forgot, every table ends under the
+// security model, and no tenant table keeps column statistics.
+const SECURE = ['CALL fhir_private.secure_tables()', 'CALL fhir_private.hide_statistics()'];
 
 /**
  * Applies pending migrations on a real server, as the owner (or a superuser) in `url`, and
@@ -25,7 +26,7 @@ export async function migratePostgresUrl(url: string, contextKey?: string): Prom
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migratePostgres(drizzlePostgres(sql), options);
-    await sql.unsafe(SECURE);
+    for (const statement of SECURE) await sql.unsafe(statement);
     if (contextKey !== undefined) await sql.unsafe(REGISTER_CONTEXT_KEY, [contextKey]);
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
   } finally {
@@ -36,6 +37,6 @@ export async function migratePostgresUrl(url: string, contextKey?: string): Prom
 /** Applies pending migrations to an embedded database (its only user is a superuser), registers its key. */
 export async function migrateEmbedded(pg: PGlite, contextKey: string): Promise<void> {
   await migratePglite(drizzlePglite(pg), options);
-  await pg.exec(SECURE);
+  for (const statement of SECURE) await pg.exec(statement);
   await pg.query(REGISTER_CONTEXT_KEY, [contextKey]);
 }

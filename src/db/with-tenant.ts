@@ -21,7 +21,10 @@ type ContextMode = 'tenant' | 'shared-read' | 'shared-write' | 'admin';
  * PgBouncer in transaction mode) never carries it into another request, isolation holds even when
  * the server was handed a superuser URL, and SQL without the key cannot enter another tenant.
  */
-const ENTER = "select set_config('role', 'fhir_app', true), fhir_private.open_context($1, $2, $3, $4), set_config('statement_timeout', $5, true)";
+// search_path first, pg_temp last: nothing planted in pg_temp on a pooled connection can stand
+// in for a table or type of ours (sql/0017).
+const ENTER = "select set_config('search_path', 'public, pg_catalog, pg_temp', true), set_config('role', 'fhir_app', true), "
+  + "fhir_private.open_context($1, $2, $3, $4), set_config('statement_timeout', $5, true)";
 
 function enter(tx: Tx, db: Database, tenant: string, mode: ContextMode, actor: string | null = null) {
   return tx.query(ENTER, [db.contextKey, tenant, mode, actor, String(db.statementTimeoutMs)]);

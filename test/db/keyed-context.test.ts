@@ -166,6 +166,30 @@ describe('SQL on the API connection without the context key', () => {
   });
 });
 
+describe('objects planted on the connection (sql/0017)', () => {
+  it.runIf(process.env.TEST_DATABASE_URL)('gives the API login no temporary objects', async () => {
+    await inject(async ({ attempt }) => {
+      for (const ddl of ['create temp table resource (tenant_id text)', 'create domain pg_temp.jsonb as pg_catalog.jsonb',
+        'create function pg_temp.f() returns int language sql as $$ select 1 $$']) {
+        const r = await attempt(ddl);
+        expect(r, ddl).toBeInstanceOf(Error);
+        expect((r as Error).message, ddl).toMatch(/permission denied/);
+      }
+    });
+  });
+
+  // PGlite's one session is a superuser, which may create temporary objects: there the doors'
+  // search_path (pg_temp last) is what keeps a planted view out of the next request.
+  it.runIf(!process.env.TEST_DATABASE_URL)('does not let a planted temp view stand in for a table in the next keyed transaction', async () => {
+    // If pg_temp came first, the server's `resource` would be this empty view.
+    await t.owner.query('create temp view resource as select * from public.resource where false');
+    await t.owner.query('grant select on resource to public');
+    const rows = await withTenant(t.db, VICTIM, (tx) => tx.query<{ id: string }>('select id from resource'));
+    expect(rows.map((r) => r.id)).toEqual(['v1']);
+    await t.owner.query('drop view pg_temp.resource');
+  });
+});
+
 describe('the key itself', () => {
   it('opens the tenant for the server, and only that tenant', async () => {
     const rows = await withTenant(t.db, VICTIM, (tx) => tx.query<{ tenant_id: string }>('select tenant_id from resource'));

@@ -41,6 +41,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   const name = `fhir_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name} template ${TEMPLATE_DB}`);
+  // A database's privileges are not copied from its template: as sql/0017 on the template.
+  await admin.unsafe(`revoke temporary on database ${name} from public`);
+  await admin.unsafe(`grant temporary on database ${name} to fhir_owner, fhir_admin, fhir_analyst`);
   await admin.end();
   const owner = postgres(withDatabase(url, name), { max: 2, onnotice: () => {} });
   // TEST_PGBOUNCER_PORT: the app's connections go through PgBouncer in transaction mode (no
