@@ -8,6 +8,7 @@ import { runView } from '../../src/analytics/run-view.js';
 import { createApp } from '../../src/app.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { BASE, startTestServer, type TestServer } from '../helpers/app.js';
+import { MAX_PATCH_COPY_BYTES } from '../../src/fhir/patch/patch-limits.js';
 
 /*
  * Requests whose cost used to grow without bound (issue 12): each now gets a 4xx
@@ -78,7 +79,8 @@ describe('patch', () => {
 
   it('stops a JSON Patch that doubles the resource at every step (413 too-costly), as a PATCH and in a transaction', async () => {
     const patch = (body: unknown) => s.fhir(T, '/Patient/p1', { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: JSON.stringify(body) });
-    expect(await costly(await timed(() => patch(doubling)), 413)).toContain('MAX_BODY_BYTES');
+    // The copy budget (1 MiB) runs out long before the resource reaches MAX_BODY_BYTES (16 MiB).
+    expect(await costly(await timed(() => patch(doubling)), 413)).toContain('duplicate at most');
     const data = Buffer.from(JSON.stringify(doubling)).toString('base64');
     const tx = { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: 'Patient/p1' }, resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data } }] };
     await costly(await timed(() => s.fhir(T, '', { json: tx })), 413);
@@ -86,6 +88,16 @@ describe('patch', () => {
     const p1 = await (await s.fhir(T, '/Patient/p1')).json();
     expect(p1.meta.versionId).toBe('1');
     expect(p1.extension).toHaveLength(1);
+  });
+
+  it(`lets the copy operations of a patch duplicate ${MAX_PATCH_COPY_BYTES} bytes, not more (413 too-costly)`, async () => {
+    const big = await s.fhir(T, '/Patient', { json: { resourceType: 'Patient', extension: [{ url: 'http://x', valueString: 'x'.repeat(100_000) }] } });
+    const id = (await big.json()).id as string;
+    const copies = (n: number) => Array.from({ length: n }, () => ({ op: 'copy', from: '/extension/0', path: '/extension/-' }));
+    const patch = (body: unknown) => s.fhir(T, `/Patient/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: JSON.stringify(body) });
+    // About 100 KB a copy: 10 copies stay under 1 MiB, 11 do not.
+    expect((await patch(copies(10))).status).toBe(200);
+    expect(await costly(await patch(copies(11)), 413)).toContain('duplicate at most');
   });
 
   it('refuses a patch of more than 1,000 operations (413 too-costly), JSON Patch and FHIRPath Patch', async () => {

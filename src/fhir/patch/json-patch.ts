@@ -51,7 +51,7 @@ export function applyJsonPatch(resource: JsonObject, patch: unknown, limits: Pat
   let doc: unknown = structuredClone(resource);
   (patch as Operation[]).forEach((op, index) => {
     try {
-      growth.add(added(doc, op));
+      growth.add(added(doc, op), op?.op === 'copy');
       doc = jsonpatch.applyOperation(doc, op, (o, _i, d, path) => validate(o as Operation, index, d, path), true, true, index).newDocument;
     } catch (err) {
       if (err instanceof FhirError) throw err;
