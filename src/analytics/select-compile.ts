@@ -108,6 +108,10 @@ function forEach(sel: SelectDef, path: string, focus: string, rowIndex: string, 
 
 function repeat(sel: SelectDef, paths: string[], focus: string, rowIndex: string, ctx: SelectContext): Relation {
   if (paths.length > MAX_REPEAT_PATHS) throw tooCostly(`repeat takes at most ${MAX_REPEAT_PATHS} paths`, `${sel.at}.repeat`);
+  // A path that is its own focus never descends: it would run to the node cap on every resource
+  // (work that stalls the embedded database's one session), so it is refused before it runs.
+  const still = paths.findIndex((p) => p.trim() === '$this');
+  if (still >= 0) throw tooCostly('a repeat path of $this never descends (it repeats its own focus)', `${sel.at}.repeat[${still}]`);
   const rr = ctx.aliases.next('rr');
   // The children of node rr.n: every path's items, tagged (path number, position) for ordering.
   // Each path is compiled once: the recursion starts from the focus itself, at depth 0.

@@ -114,8 +114,12 @@ describe('run-time errors the spec requires', () => {
     expect(viewRuntimeErrorMessage(new Error('other'))).toBeUndefined();
   });
 
-  it('stops repeat on a path that does not descend', async () => {
-    const rows = await run({ resource: 'Patient', select: [{ repeat: ['$this'], column: [{ name: 'id', path: 'id' }] }] });
+  it('refuses repeat on a path that does not descend, before it runs', async () => {
+    await expect(run({ resource: 'Patient', select: [{ repeat: ['$this'], column: [{ name: 'id', path: 'id' }] }] })).rejects.toThrow(/never descends/);
+  });
+
+  it('stops repeat on a path that descends only through itself at the depth cap', async () => {
+    const rows = await run({ resource: 'Patient', select: [{ repeat: ['$this.select($this)'], column: [{ name: 'id', path: 'id' }] }] });
     expect(rows.length).toBe(2 * 64);
   });
 });
