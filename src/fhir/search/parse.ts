@@ -60,11 +60,22 @@ export function parseSearch(types: string[], params: [string, string][], options
  * parameters (a 500) after a long planning time.
  */
 function commaValues(key: string, value: string, options: ParseOptions): string[] {
-  const values = splitEscaped(value, ',');
-  if (options.maxSearchValues !== undefined && values.length > options.maxSearchValues) {
-    throw new FhirError(400, 'too-costly', `A search parameter takes at most ${options.maxSearchValues} values (MAX_SEARCH_VALUES); ${key.slice(0, 80)} has ${values.length}`, { expression: [key.slice(0, 80)] });
+  const max = options.maxSearchValues;
+  // A lower bound of the values, counted before splitting (40,000 values were split into strings
+  // before the refusal: 12 ms of the event loop each time): commas less escaped ones.
+  const atLeast = countOf(value, ',') - countOf(value, '\\,') + 1;
+  const values = max !== undefined && atLeast > max ? undefined : splitEscaped(value, ',');
+  if (max !== undefined && (values === undefined || values.length > max)) {
+    throw new FhirError(400, 'too-costly', `A search parameter takes at most ${max} values (MAX_SEARCH_VALUES); ${key.slice(0, 80)} has ${values?.length ?? `at least ${atLeast}`}`, { expression: [key.slice(0, 80)] });
   }
-  return values;
+  return values!;
+}
+
+/** Occurrences of `needle` in `text`. */
+function countOf(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
 }
 
 function nonNegative(key: string, value: string): number {
