@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
+import { analyticsExtensions } from './analytics/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './fhir/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -11,6 +12,7 @@ import { PolicyStore } from './auth/policy-store.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { createVerifier } from './auth/token.js';
 import { renderError } from './http/errors.js';
+import { recordRefusals } from './http/refusals.js';
 import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
 import { jsonBodyLimits } from './http/json-body.js';
 import { requestLog } from './http/request-log.js';
@@ -24,6 +26,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   const deps: Deps = {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
+    extensions: analyticsExtensions(),
   };
   const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });
@@ -41,6 +44,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     }
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  app.use('*', recordRefusals(deps.db, deps.log));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
   const limit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
@@ -67,7 +71,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   app.notFound((c) => {
     throw FhirError.notFound(`Nothing at ${new URL(c.req.url).pathname.slice(0, 200)}`);
   });
-  app.onError(renderError(deps.log, deps.db, metrics));
+  app.onError(renderError(deps.log, metrics));
   return app;
 }
 

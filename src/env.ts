@@ -6,6 +6,8 @@ import type { Principal } from './auth/principal.js';
 import type { PolicyStore } from './auth/policy-store.js';
 import type { RateLimiter } from './auth/rate-limit.js';
 import type { TokenVerifier } from './auth/token.js';
+import type { Scope } from './core/scope.js';
+import type { FhirExtensions } from './fhir/extensions.js';
 
 /** What the server is built from; tests build their own. */
 export interface BaseDeps {
@@ -23,10 +25,9 @@ export interface Services {
 
 export interface Deps extends BaseDeps {
   services: Services;
+  /** What features above the FHIR core (analytics) plug into it. */
+  extensions: FhirExtensions;
 }
-
-/** Which table set a FHIR request works on: one tenant's (plus shared reads), or the shared set. */
-export type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'shared' };
 
 /** The one Hono context type (DESIGN.md §5.5). */
 export interface AppEnv {

@@ -1,11 +1,13 @@
 import type { Deps } from '../env.js';
-import { withRepository, type FhirContext } from '../fhir/context.js';
+import { withSession, type FhirContext } from '../fhir/context.js';
 import { FhirError } from '../fhir/errors.js';
 import type { Repository } from '../fhir/repository/repository.js';
 import { CONTENT_TYPES, formatRows } from './run-format.js';
 import { parseRunRequest, referencedViewId, type RunRequest } from './run-parameters.js';
 import { parseViewDefinition } from './view-definition.js';
 import { VIEW_DEFINITION } from './stored-types.js';
+import { runView } from './run-view.js';
+import { tenantOf } from '../core/scope.js';
 
 /*
  * The HTTP side of $run (alias $viewdefinition-run), SQL on FHIR v2:
@@ -54,9 +56,9 @@ function viewSource(req: RunRequest, id: string | undefined): { view?: unknown; 
 export async function runViewOperation(c: FhirContext, deps: Deps, id?: string): Promise<Response> {
   const req = parseRunRequest(new URL(c.req.url).searchParams, await body(c));
   const source = viewSource(req, id);
-  const view = source.view ?? (await withRepository(c, deps, { interaction: 'read', type: VIEW_DEFINITION }, (repo) => storedView(repo, source.id!)));
+  const view = source.view ?? (await withSession(c, deps, { check: 'access', interaction: 'read', type: VIEW_DEFINITION }, (repo) => storedView(repo, source.id!)));
   // The view reads resources of its type: the request is a search of that type for access checks.
   const type = parseViewDefinition(view).resource;
-  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.runView(view, req.limit));
+  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.readWith((tx, s) => runView(tx, { tenantId: tenantOf(s.scope), shareable: s.shareable, criteria: s.criteria }, view, req.limit)));
   return c.body(formatRows(result, req.format, req.header), 200, { 'Content-Type': CONTENT_TYPES[req.format] });
 }

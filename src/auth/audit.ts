@@ -1,4 +1,5 @@
 import type { Database, Tx } from '../db/database.js';
+import { withoutContext } from '../db/with-tenant.js';
 import type { Logger } from '../log.js';
 
 export interface AuditEntry {
@@ -26,15 +27,15 @@ export interface Refusal {
 }
 
 /**
- * A refused request, in a transaction of its own (the request's was rolled back), as fhir_app,
- * through fhir_private.record_refusal (sql/0016): the row names the tenant only if it exists,
- * and refusals of one kind are counted in one row per minute, so a caller can neither write
- * into a tenant's trail by naming it nor fill the log. A failure to record is logged, never shown.
+ * A refused request, in a transaction of its own (the request's was rolled back), through the
+ * door without a context (withoutContext) and fhir_private.record_refusal (sql/0016): the row
+ * names the tenant only if it exists, and refusals of one kind are counted in one row per minute,
+ * so a caller can neither write into a tenant's trail by naming it nor fill the log. A failure to
+ * record is logged, never shown.
  */
 export async function auditDenied(db: Database, log: Logger, e: Refusal): Promise<void> {
   try {
-    await db.transaction(async (tx) => {
-      await tx.query("select set_config('role', 'fhir_app', true)");
+    await withoutContext(db, async (tx) => {
       await tx.query('select fhir_private.record_refusal($1, $2, $3, $4, $5, $6)', [
         e.claimedTenant?.slice(0, 63) ?? null, e.client?.slice(0, 200) ?? null, e.method.slice(0, 16), e.path.slice(0, 300), e.outcome, e.detail.slice(0, 300),
       ]);

@@ -2,6 +2,7 @@ import { FhirError } from '../fhir/errors.js';
 import { decide, type Decision } from './decide.js';
 import type { AccessPolicy, PolicyInteraction } from './policies.js';
 import type { Principal } from './principal.js';
+import { tenantOf, type Scope } from '../core/scope.js';
 
 /**
  * The access decisions of one request: who (principal), where (tenant or the shared set), under
@@ -12,15 +13,11 @@ export class AccessGate {
   constructor(
     private readonly principal: Principal,
     private readonly policies: readonly AccessPolicy[],
-    private readonly tenant: string | null,
+    private readonly scope: Scope,
   ) {}
 
-  get tableSet(): 'tenant' | 'shared' {
-    return this.tenant === null ? 'shared' : 'tenant';
-  }
-
   check(interaction: PolicyInteraction, type: string, instance = false): Decision {
-    return decide(this.principal, this.policies, { interaction, type, tableSet: this.tableSet, tenant: this.tenant, instance });
+    return decide(this.principal, this.policies, { interaction, type, tableSet: this.scope.kind, tenant: tenantOf(this.scope), instance });
   }
 
   /** Throws 403 when refused; else the criteria the resources must meet (undefined: none). */

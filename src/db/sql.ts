@@ -1,4 +1,3 @@
-import { FhirError } from '../fhir/errors.js';
 import type { Row, Tx } from './database.js';
 
 /**
@@ -33,11 +32,18 @@ export function join(fragments: readonly Fragment[], separator: string): Fragmen
  */
 export const MAX_BIND_PARAMETERS = 10_000;
 
+/** A composed statement over MAX_BIND_PARAMETERS: never sent. The error renderer answers 400 too-costly. */
+export class TooManyBindValues extends Error {
+  constructor(readonly count: number) {
+    super(`This request needs ${count} bound values in one statement; at most ${MAX_BIND_PARAMETERS} are accepted`);
+  }
+}
+
 export function toQuery(fragment: Fragment): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const text = render(fragment, params);
   if (params.length > MAX_BIND_PARAMETERS) {
-    throw new FhirError(400, 'too-costly', `This request needs ${params.length} bound values in one statement; at most ${MAX_BIND_PARAMETERS} are accepted`);
+    throw new TooManyBindValues(params.length);
   }
   return { text, params };
 }

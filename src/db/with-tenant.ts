@@ -1,5 +1,4 @@
 import type { Database, Tx } from './database.js';
-import { FhirError } from '../fhir/errors.js';
 
 /** The registry row of the tenant a transaction runs for. */
 export interface TenantRecord {
@@ -14,12 +13,16 @@ export interface TenantRecord {
 type ContextMode = 'tenant' | 'shared-read' | 'shared-write' | 'admin';
 
 /*
- * The only doors to the data (DESIGN.md §1). Each opens one transaction whose first statement sets
- * the role (fhir_app) and enters a context with the server's context key (sql/0014): the tenant,
- * a mode and a ticket that only fhir_private.open_context can make and every policy verifies. All
- * of it is transaction-local and bound as parameters, so a pooled connection (postgres.js or
- * PgBouncer in transaction mode) never carries it into another request, isolation holds even when
- * the server was handed a superuser URL, and SQL without the key cannot enter another tenant.
+ * The only doors to the data (docs/architecture.md). Each opens one transaction (or one
+ * statement) whose first statement sets the role (fhir_app) and enters a context with the
+ * server's context key (sql/0014): the tenant, a mode and a ticket that only
+ * fhir_private.open_context can make and every policy verifies. All of it is transaction-local
+ * and bound as parameters, so a pooled connection (postgres.js or PgBouncer in transaction mode)
+ * never carries it into another request, isolation holds even when the server was handed a
+ * superuser URL, and SQL without the key cannot enter another tenant.
+ *
+ * The doors return rows and leave every decision to their callers: a missing or suspended
+ * tenant is a row (or its absence), which the FHIR session turns into 404 or 403.
  */
 // search_path first, pg_temp last: nothing planted in pg_temp on a pooled connection can stand
 // in for a table or type of ours (sql/0017).
@@ -30,14 +33,11 @@ function enter(tx: Tx, db: Database, tenant: string, mode: ContextMode, actor: s
   return tx.query(ENTER, [db.contextKey, tenant, mode, actor, String(db.statementTimeoutMs)]);
 }
 
-/** 404 for an unknown tenant (no registry row visible), 403 when it is suspended. */
-export function assertActive(tenantId: string, status: string | undefined): void {
-  if (status === undefined) throw FhirError.notFound(`Unknown tenant "${tenantId}"`);
-  if (status !== 'active') throw FhirError.forbidden(`Tenant "${tenantId}" is suspended`);
-}
-
-/** Runs fn in the tenant's transaction as fhir_app; 404 for an unknown tenant, 403 when suspended. */
-export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in the tenant's transaction as fhir_app, with the tenant's registry row as RLS shows it
+ * (undefined: no such tenant). Whether a suspended tenant may go on is the caller's decision.
+ */
+export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenant: TenantRecord | undefined) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     // Role, keyed tenant context, timeout and plan cache mode set, then the registry row read as
     // fhir_app (RLS shows it only its own tenant's row): one round trip (sql/0014). Generic plans:
@@ -46,9 +46,38 @@ export function withTenant<T>(db: Database, tenantId: string, fn: (tx: Tx, tenan
     const [tenant] = await tx.query<TenantRecord>('select * from fhir_private.enter_tenant($1, $2, $3, $4)', [
       db.contextKey, tenantId, String(db.statementTimeoutMs), 'force_generic_plan',
     ]);
-    assertActive(tenantId, tenant?.status);
-    return fn(tx, tenant!);
+    return fn(tx, tenant);
   });
+}
+
+/** What the one-statement read returns: the tenant's row (status, config) and the version found. */
+export interface ReadRow {
+  [column: string]: unknown;
+  /** Null when the tenant does not exist (or RLS hides it). */
+  tenant_status: string | null;
+  tenant_config: Record<string, unknown> | null;
+  /** Which set holds the version; null when none does. */
+  table_set: 'tenant' | 'shared' | null;
+  version_id: number | null;
+  deleted: boolean | null;
+  last_updated: string | null;
+  body: string | null;
+}
+
+/**
+ * read and vread of one resource in one round trip (sql/0014, sql/0017): the function enters the
+ * tenant like withTenant does (role, keyed context, timeout, all transaction-local in the
+ * statement's own implicit transaction), then reads the tenant's row and the version, looking in
+ * the shared set too when `shareable`.
+ */
+export async function readOneResource(
+  db: Database,
+  q: { tenantId: string; type: string; id: string; versionId: number | undefined; shareable: boolean },
+): Promise<ReadRow | undefined> {
+  const [row] = await db.statement<ReadRow>('select * from fhir_private.read_resource($1, $2, $3, $4, $5, $6, $7)', [
+    db.contextKey, q.tenantId, q.type, q.id, q.versionId ?? null, q.shareable, String(db.statementTimeoutMs),
+  ]);
+  return row;
 }
 
 /**
@@ -80,6 +109,18 @@ export function withShared<T>(db: Database, access: 'read' | 'write', fn: (tx: T
 export function withAdmin<T>(db: Database, fn: (tx: Tx) => Promise<T>, actor: string | null = null): Promise<T> {
   return db.transaction(async (tx) => {
     await enter(tx, db, '', 'admin', actor);
+    return fn(tx);
+  });
+}
+
+/**
+ * A transaction as fhir_app in no context at all: it sees no tenant's rows and no shared ones,
+ * and can do only what fhir_app may do without a context, i.e. call fhir_private.record_refusal
+ * (sql/0016). The door of the refusal log.
+ */
+export function withoutContext<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query("select set_config('search_path', 'public, pg_catalog, pg_temp', true), set_config('role', 'fhir_app', true)");
     return fn(tx);
   });
 }

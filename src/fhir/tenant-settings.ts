@@ -1,3 +1,4 @@
+import { FhirError } from './errors.js';
 import type { TenantRecord } from '../db/with-tenant.js';
 
 /** A tenant's configuration (tenant.config), read leniently: unknown or malformed keys mean the default. */
@@ -30,4 +31,9 @@ export function tenantSettings(tenant: Pick<TenantRecord, 'config'>): TenantSett
 
 export function enabledType(settings: Pick<TenantSettings, 'resourceTypes'>, type: string): boolean {
   return settings.resourceTypes === undefined || settings.resourceTypes.has(type);
+}
+
+/** The one rule for a type the tenant has not enabled: it does not exist there (404). */
+export function assertEnabled(settings: Pick<TenantSettings, 'resourceTypes'>, type: string): void {
+  if (!enabledType(settings, type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
 }

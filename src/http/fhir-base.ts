@@ -1,6 +1,7 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Principal } from '../auth/principal.js';
-import type { AppEnv, Scope } from '../env.js';
+import type { AppEnv } from '../env.js';
+import type { Scope } from '../core/scope.js';
 import { FhirError } from '../fhir/errors.js';
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -8,6 +9,20 @@ const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 function checkTenantId(id: string, where: string): string {
   if (!TENANT_ID.test(id)) throw FhirError.badRequest(`Invalid tenant id in ${where}: expected ${TENANT_ID.source}`);
   return id;
+}
+
+const TENANT_BASE = /^\/tenants\/([^/]{1,63})\/fhir(?:\/|$)/;
+
+/**
+ * The tenant a request aimed at, for the refusal log, even when it was refused before its scope
+ * was set (by the auth middleware, or for a malformed tenant id): the scope, else what the request
+ * named (URL, X-Tenant-ID, token claim). Nothing in it is trusted: the database names the tenant
+ * in the row only if it exists.
+ */
+export function claimedTenant(c: Context<AppEnv>): string | null {
+  const scope = c.get('scope');
+  if (scope !== undefined) return scope.kind === 'tenant' ? scope.tenantId : null;
+  return TENANT_BASE.exec(new URL(c.req.url).pathname)?.[1] ?? c.req.header('x-tenant-id') ?? c.get('principal')?.tenant ?? null;
 }
 
 /** Base URL of the request: origin plus the mount prefix, e.g. http://host/tenants/acme/fhir. */

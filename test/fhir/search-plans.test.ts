@@ -85,7 +85,7 @@ async function capture(type: string, query: string, compartment?: string): Promi
   const seen: { text: string; params: readonly unknown[] }[] = [];
   await withTenant(s.tdb.db, T, async (tx) => {
     const recording: Tx = { query: (text, params = []) => (seen.push({ text, params }), tx.query(text, params)) };
-    await new Repository(recording, { tenantId: T, sharedTypes: s.config.sharedResourceTypes }).search(req);
+    await new Repository(recording, { scope: { kind: 'tenant', tenantId: T }, sharedTypes: s.config.sharedResourceTypes }).search(req);
   });
   return seen;
 }

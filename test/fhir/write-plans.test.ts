@@ -54,7 +54,7 @@ async function tuplesRead(tx: Tx): Promise<number> {
 
 async function measured(fn: (repo: Repository) => Promise<unknown>): Promise<number> {
   return withTenant(s.tdb.db, TENANT, async (tx) => {
-    const repo = new Repository(tx, { tenantId: TENANT, sharedTypes: new Set() });
+    const repo = new Repository(tx, { scope: { kind: 'tenant', tenantId: TENANT }, sharedTypes: new Set() });
     const before = await tuplesRead(tx);
     await fn(repo);
     return (await tuplesRead(tx)) - before;

@@ -3,7 +3,7 @@ import { bundleJson, etag, type EntryParts } from '../bundle.js';
 import { runBatch, type BatchResult } from '../bundle/batch.js';
 import { parseEntries } from '../bundle/entries.js';
 import { runTransaction } from '../bundle/transaction.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject } from '../json.js';
 import { returnPreference } from '../request.js';
@@ -38,7 +38,7 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
     const limit = limitOf(tenant?.config.maxBundleEntries, max);
     if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);
   };
-  const open = <T>(fn: Parameters<typeof withRepository<T>>[3]) => withRepository(c, deps, { interaction: 'operation', write: access === 'write' }, fn);
+  const open = <T>(fn: Parameters<typeof withSession<T>>[3]) => withSession(c, deps, { check: 'each-part', write: access === 'write' }, fn);
   if (body.type === 'batch') {
     // Once for the whole batch, before its entries: the tenant's bundle limit (and its existence
     // and status) refuse the batch itself, not each entry of it in turn, and an empty batch too.

@@ -1,6 +1,6 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, etag, fullUrl, type BundleLink } from '../bundle.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, paging, resourceTypeParam } from '../request.js';
 import { parseDateRange } from '../search/normalize.js';
@@ -59,7 +59,7 @@ function sendHistory(c: FhirContext, page: Page, path: string, q: HistoryQuery):
 /** GET [base]/_history */
 export const systemHistory = (deps: Deps) => async (c: FhirContext) => {
   const q: HistoryQuery = { ...paging(c, deps.config), since: since(c) };
-  const page = await withRepository(c, deps, { interaction: 'operation' }, (repo) => repo.history(q));
+  const page = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => repo.history(q));
   return sendHistory(c, page, '/_history', q);
 };
 
@@ -67,7 +67,7 @@ export const systemHistory = (deps: Deps) => async (c: FhirContext) => {
 export const typeHistory = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type };
-  const page = await withRepository(c, deps, { interaction: 'history', type }, (repo) => repo.history(q));
+  const page = await withSession(c, deps, { check: 'access', interaction: 'history', type }, (repo) => repo.history(q));
   return sendHistory(c, page, `/${type}/_history`, q);
 };
 
@@ -76,7 +76,7 @@ export const instanceHistory = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
   const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type, id };
-  const page = await withRepository(c, deps, { interaction: 'history', type, instance: true }, async (repo) => {
+  const page = await withSession(c, deps, { check: 'access', interaction: 'history', type, instance: true }, async (repo) => {
     const result = await repo.history(q);
     if (result.versions.length === 0 && q.offset === 0 && (await repo.read(type, id)) === undefined) {
       throw FhirError.notFound(`${type}/${id} is not known`);

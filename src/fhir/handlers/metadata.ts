@@ -1,6 +1,6 @@
 import type { Deps } from '../../env.js';
 import { capabilityStatement } from '../capability.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { sendJson } from '../respond.js';
 import { tenantSettings } from '../tenant-settings.js';
 
@@ -8,7 +8,7 @@ const SOFTWARE = { name: 'fhir-rls', version: '0.1.0' };
 
 /** GET [base]/metadata: the tenant must exist and be active, like for any other interaction. */
 export const metadata = (deps: Deps) => async (c: FhirContext) => {
-  const { tenant } = await withRepository(c, deps, { interaction: 'operation' }, async (_repo, info) => info);
+  const { tenant } = await withSession(c, deps, { check: 'admission' }, async (_repo, info) => info);
   return sendJson(c, 200, JSON.stringify(capabilityStatement({
     base: c.var.fhirBase,
     scope: c.var.scope.kind,

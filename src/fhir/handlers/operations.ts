@@ -1,12 +1,10 @@
 import type { Deps } from '../../env.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
 import { idParam, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { validateResource } from '../validation/validate.js';
-import { RUN_OPERATIONS, runViewOperation } from '../../analytics/run-operation.js';
-import { VIEW_DEFINITION } from '../../analytics/stored-types.js';
 
 /**
  * POST [base]/[type]/$validate (R4 Resource-validate): the resource itself, or a Parameters with a
@@ -30,7 +28,7 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
   if (!isJsonObject(resource) || resource.resourceType !== type) {
     throw FhirError.badRequest(`$validate on ${type} takes a ${type} resource`);
   }
-  await withRepository(c, deps, { interaction: 'operation', type }, async () => undefined);
+  await withSession(c, deps, { check: 'admission', type }, async () => undefined);
   const issues = validateResource(resource as JsonObject);
   return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
 }
@@ -40,7 +38,8 @@ export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const operation = c.req.param('operation');
   if (operation === '$validate') return validate(c, deps, type);
-  if (type === VIEW_DEFINITION && RUN_OPERATIONS.has(operation ?? '')) return runViewOperation(c, deps);
+  const handler = deps.extensions.operations.get(`${type}/${operation ?? ''}`);
+  if (handler) return handler(c, deps);
   throw FhirError.notFound(`Operation ${String(operation).slice(0, 60)} is not supported on ${type}`);
 };
 
@@ -49,6 +48,7 @@ export const instanceOperation = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
   const operation = c.req.param('operation') ?? '';
-  if (type === VIEW_DEFINITION && RUN_OPERATIONS.has(operation)) return runViewOperation(c, deps, id);
+  const handler = deps.extensions.operations.get(`${type}/${operation}`);
+  if (handler) return handler(c, deps, id);
   throw FhirError.notFound(`Operation ${operation.slice(0, 60)} is not supported on ${type}/${id}`);
 };

@@ -1,5 +1,5 @@
 import type { Deps } from '../../env.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
 import { idParam, ifMatch, resourceTypeParam, returnPreference } from '../request.js';
@@ -27,7 +27,7 @@ export const patch = (deps: Deps) => async (c: FhirContext) => {
   const doc = await readPatch(c);
   const expected = ifMatch(c);
   const preference = returnPreference(c);
-  const { version } = await withRepository(c, deps, { interaction: 'patch', type }, (repo) => patchResource(repo, type, id, doc, expected, { maxBytes: deps.config.maxBodyBytes }));
+  const { version } = await withSession(c, deps, { check: 'access', interaction: 'patch', type }, (repo) => patchResource(repo, type, id, doc, expected, { maxBytes: deps.config.maxBodyBytes }));
   return sendWritten(c, 200, version, preference, `Patched ${type}/${id}`);
 };
 
@@ -38,7 +38,7 @@ export const conditionalPatch = (deps: Deps) => async (c: FhirContext) => {
   const doc = await readPatch(c);
   const expected = ifMatch(c);
   const preference = returnPreference(c);
-  const { version } = await withRepository(c, deps, { interaction: 'patch', type }, async (repo) => {
+  const { version } = await withSession(c, deps, { check: 'access', interaction: 'patch', type }, async (repo) => {
     const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
     if (found.length > 1) throw FhirError.preconditionFailed(`The criteria match more than one ${type}`);
     if (!found[0]) throw FhirError.notFound(`No ${type} matches the criteria`);

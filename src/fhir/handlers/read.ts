@@ -1,6 +1,5 @@
 import type { Deps } from '../../env.js';
-import { withRepository, type FhirContext } from '../context.js';
-import { fastRead } from '../fast-read.js';
+import { readInSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, resourceTypeParam, versionParam } from '../request.js';
 import { sendJson, versionHeaders } from '../respond.js';
@@ -21,9 +20,7 @@ function send(c: FhirContext, v: StoredVersion | undefined, what: string): Respo
 export const read = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
-  const fast = await fastRead(c, deps, type, id);
-  const v = fast ? fast.version : await withRepository(c, deps, { interaction: 'read', type }, (repo) => repo.read(type, id));
-  return send(c, v, `${type}/${id}`);
+  return send(c, await readInSession(c, deps, type, id), `${type}/${id}`);
 };
 
 /** GET [base]/[type]/[id]/_history/[vid] */
@@ -31,7 +28,5 @@ export const vread = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
   const vid = versionParam(c);
-  const fast = await fastRead(c, deps, type, id, vid);
-  const v = fast ? fast.version : await withRepository(c, deps, { interaction: 'vread', type }, (repo) => repo.vread(type, id, vid));
-  return send(c, v, `${type}/${id}/_history/${vid}`);
+  return send(c, await readInSession(c, deps, type, id, vid), `${type}/${id}/_history/${vid}`);
 };

@@ -1,6 +1,6 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, fullUrl, type BundleLink, type EntryParts } from '../bundle.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
 import { isJsonObject } from '../json.js';
 import { idParam, resourceTypeParam } from '../request.js';
@@ -66,7 +66,7 @@ export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const params = await searchParams(c);
   const req = parse(c, deps, [type], params);
-  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.search(req));
+  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
 };
 
@@ -80,7 +80,7 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
   const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'));
   // Each type is checked by the repository's search (those the caller may not search are left out).
-  const result = await withRepository(c, deps, { interaction: 'operation' }, (repo) => repo.search(req));
+  const result = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, '', params, req, result));
 };
 
@@ -95,6 +95,6 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const params = await searchParams(c);
   const req = parse(c, deps, [type], params);
   req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
-  const result = await withRepository(c, deps, { interaction: 'search', type }, (repo) => repo.search(req));
+  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
   return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
 };

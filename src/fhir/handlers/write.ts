@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../../env.js';
-import { withRepository, type FhirContext } from '../context.js';
+import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, ifMatch, readResource, resourceTypeParam, returnPreference } from '../request.js';
 import { sendJson, sendWritten, versionHeaders } from '../respond.js';
@@ -14,7 +14,7 @@ export const create = (deps: Deps) => async (c: FhirContext) => {
   const ifNoneExist = c.req.header('if-none-exist');
   const criteria = ifNoneExist === undefined ? undefined : criteriaParams(ifNoneExist, type);
   const id = randomUUID();
-  const result = await withRepository(c, deps, { interaction: 'create', type }, async (repo) => {
+  const result = await withSession(c, deps, { check: 'access', interaction: 'create', type }, async (repo) => {
     if (criteria !== undefined) {
       const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
       if (found.length > 1) throw FhirError.preconditionFailed(`If-None-Exist matches more than one ${type}`);
@@ -48,7 +48,7 @@ export const update = (deps: Deps) => async (c: FhirContext) => {
   }
   const expected = ifMatch(c);
   const preference = returnPreference(c);
-  const { version, created } = await withRepository(c, deps, { interaction: 'update', type }, (repo) => repo.write(type, id, body, { ifMatch: expected }));
+  const { version, created } = await withSession(c, deps, { check: 'access', interaction: 'update', type }, (repo) => repo.write(type, id, body, { ifMatch: expected }));
   if (created) c.header('Location', `${c.var.fhirBase}/${type}/${id}/_history/${version.versionId}`);
   return sendWritten(c, created ? 201 : 200, version, preference, `${created ? 'Created' : 'Updated'} ${type}/${id}`);
 };
@@ -60,7 +60,7 @@ export const conditionalUpdate = (deps: Deps) => async (c: FhirContext) => {
   const body = await readResource(c, type);
   const expected = ifMatch(c);
   const preference = returnPreference(c);
-  const { version, created } = await withRepository(c, deps, { interaction: 'update', type }, async (repo) => {
+  const { version, created } = await withSession(c, deps, { check: 'access', interaction: 'update', type }, async (repo) => {
     const found = await findMatches(searchOptions(c, deps), repo, type, criteria, 1);
     if (found.length > 1) throw FhirError.preconditionFailed(`The criteria match more than one ${type}`);
     const match = found[0];
@@ -80,7 +80,7 @@ export const remove = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const id = idParam(c);
   const expected = ifMatch(c);
-  const result = await withRepository(c, deps, { interaction: 'delete', type }, (repo) => repo.delete(type, id, expected));
+  const result = await withSession(c, deps, { check: 'access', interaction: 'delete', type }, (repo) => repo.delete(type, id, expected));
   if (result === undefined) throw FhirError.notFound(`${type}/${id} is not known`);
   versionHeaders(c, result.version);
   return c.body(null, 204);
@@ -91,7 +91,7 @@ export const conditionalDelete = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
   const criteria = conditionalQuery(c, type);
   const max = deps.config.conditionalDeleteMax;
-  const deleted = await withRepository(c, deps, { interaction: 'delete', type }, async (repo) => {
+  const deleted = await withSession(c, deps, { check: 'access', interaction: 'delete', type }, async (repo) => {
     const found = (await findMatches(searchOptions(c, deps), repo, type, criteria, max)).filter((v) => v.set !== 'shared');
     if (found.length > max) throw FhirError.preconditionFailed(`The criteria match more than ${max} ${type} resources`);
     for (const v of found) await repo.delete(type, v.id, undefined);

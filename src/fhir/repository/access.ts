@@ -4,6 +4,7 @@ import { FhirError } from '../errors.js';
 import { parseSearch } from '../search/parse.js';
 import type { Clause, SearchRequest } from '../search/request.js';
 import type { StoredVersion } from './tables.js';
+import { enabledType, type TenantSettings } from '../tenant-settings.js';
 
 /*
  * Access criteria of policies (e.g. `Observation?category=vital-signs`) become search clauses,
@@ -30,8 +31,9 @@ export function visibilityRequest(type: string, ids: string[], criteria: readonl
  * The search request as the caller may run it: types it may not search are left out (system
  * level; a type-level search was refused before), criteria added per type, count capped.
  */
-export function restrictSearch(req: SearchRequest, gate: AccessGate | undefined, enabled: ReadonlySet<string> | undefined, maxCount: number | undefined): SearchRequest {
-  let types = enabled ? req.types.filter((t) => enabled.has(t)) : req.types;
+export function restrictSearch(req: SearchRequest, gate: AccessGate | undefined, settings: TenantSettings | undefined): SearchRequest {
+  let types = settings ? req.types.filter((t) => enabledType(settings, t)) : req.types;
+  const maxCount = settings?.maxCount;
   const clauses = [...req.clauses];
   if (gate) {
     types = types.filter((t) => gate.check('search', t).allowed);

@@ -3,32 +3,35 @@ import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
 import { deleteResource, writeVersions, type WriteItem, type WriteResult } from './write.js';
 import type { JsonObject } from '../json.js';
-import { isExtraStoredType } from '../../analytics/stored-types.js';
-import { runView, type ViewRows } from '../../analytics/run-view.js';
 import type { SearchRequest } from '../search/request.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
 import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';
 import { FhirError } from '../errors.js';
 import { restrictSearch, visibilityRequest, writeInteraction } from './access.js';
+import type { Scope } from '../../core/scope.js';
+import type { ScopedRead, StoredType } from '../extensions.js';
+import { assertEnabled, type TenantSettings } from '../tenant-settings.js';
 
-export interface RepositoryScope {
-  /** Null for the shared set. */
-  tenantId: string | null;
+export interface RepositoryOptions {
+  scope: Scope;
+  /** The configured shareable types (SHARED_RESOURCE_TYPES). */
   sharedTypes: ReadonlySet<string>;
+  /** Types stored for features above the core (fhir/extensions.ts): shareable, validated by their owner. */
+  storedTypes?: ReadonlyMap<string, StoredType>;
   /**
-   * Whether references must resolve on write (default). A tenant may switch it off for bulk
-   * loads of data whose targets arrive later; RLS still keeps every lookup inside the tenant.
+   * The tenant's settings (tenant config): enabled types, page size cap, and whether written
+   * resources are validated and their references checked (both default on; a tenant may switch
+   * them off for bulk loads, RLS still keeps every lookup inside the tenant). Absent: defaults.
    */
-  checkReferences?: boolean;
-  /** Structural validation of every written resource (default on; a tenant may skip it for bulk loads). */
-  validate?: boolean;
-  /** The tenant's page size cap (tenant config maxCount). */
-  maxCount?: number;
-  /** The tenant's enabled types (tenant config resourceTypes); undefined: all. */
-  enabledTypes?: ReadonlySet<string>;
+  settings?: TenantSettings;
   /** The caller's access (policies ∩ scopes); absent for the server's own work (reindex). */
   gate?: AccessGate;
+}
+
+/** A tenant reads shared resources of shareable types too (docs/architecture.md); the extra stored types are all shareable. */
+export function isShareableType(sharedTypes: ReadonlySet<string>, storedTypes: ReadonlyMap<string, StoredType> | undefined, type: string): boolean {
+  return sharedTypes.has(type) || storedTypes?.has(type) === true;
 }
 
 export interface HistoryQuery {
@@ -50,24 +53,25 @@ export interface Page {
  * its own. Every statement runs in the one transaction `tx` that withTenant/withShared opened.
  */
 export class Repository {
+  readonly scope: Scope;
   readonly own: TableSet;
 
   constructor(
     private readonly tx: Tx,
-    readonly scope: RepositoryScope,
+    readonly options: RepositoryOptions,
   ) {
-    this.own = scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId);
+    this.scope = options.scope;
+    this.own = this.scope.kind === 'shared' ? SHARED_TABLES : tenantTables(this.scope.tenantId);
   }
 
-  /** Checks one interaction of a multi-part request (bundle entries): 403 when refused. */
+  /** Checks one part of a multi-part request (bundle entries): 404 for a type not enabled, 403 when refused. */
   authorize(interaction: PolicyInteraction, type: string): void {
-    if (this.scope.enabledTypes && !this.scope.enabledTypes.has(type)) throw FhirError.notFound(`${type} is not enabled for this tenant`);
-    this.scope.gate?.require(interaction, type);
+    if (this.options.settings) assertEnabled(this.options.settings, type);
+    this.options.gate?.require(interaction, type);
   }
 
-  /** A tenant reads shared resources of shareable types too (DESIGN.md §2); the extra stored types are all shareable. */
   isShareable(type: string): boolean {
-    return this.scope.sharedTypes.has(type) || isExtraStoredType(type);
+    return isShareableType(this.options.sharedTypes, this.options.storedTypes, type);
   }
 
   private readSets(type: string): TableSet[] {
@@ -87,7 +91,7 @@ export class Repository {
    * and under a policy's criteria only resources that currently match them (one search per type).
    */
   async visible(versions: StoredVersion[], interaction: PolicyInteraction): Promise<StoredVersion[]> {
-    const gate = this.scope.gate;
+    const gate = this.options.gate;
     if (!gate || versions.length === 0) return versions;
     const out: StoredVersion[] = [];
     for (const type of new Set(versions.map((v) => v.resourceType))) {
@@ -107,11 +111,11 @@ export class Repository {
   }
 
   private searchScope() {
-    return searchScope(this.scope.tenantId, (t) => this.isShareable(t));
+    return searchScope(this.scope, (t) => this.isShareable(t));
   }
 
   private async visibleOne(v: StoredVersion | undefined, interaction: PolicyInteraction): Promise<StoredVersion | undefined> {
-    if (v === undefined || !this.scope.gate) return v;
+    if (v === undefined || !this.options.gate) return v;
     return (await this.visible([v], interaction))[0];
   }
 
@@ -168,7 +172,7 @@ export class Repository {
 
   /** FHIR search over the scope's own set and, for shareable types, the shared one. */
   async search(req: SearchRequest): Promise<SearchResult> {
-    const allowed = restrictSearch(req, this.scope.gate, this.scope.enabledTypes, this.scope.maxCount);
+    const allowed = restrictSearch(req, this.options.gate, this.options.settings);
     const result = await runSearch(this.tx, this.searchScope(), allowed);
     // _include/_revinclude of types the caller may not read are left out, not leaked.
     return { ...result, included: await this.visible(result.included, 'read') };
@@ -179,13 +183,20 @@ export class Repository {
    * advisory lock), so two concurrent conditional creates cannot both find nothing and both create.
    */
   async lockCriteria(type: string, criteria: string): Promise<void> {
-    const key = `${this.scope.tenantId ?? ''}|${type}?${criteria}`;
+    const key = `${this.scope.kind === 'tenant' ? this.scope.tenantId : ''}|${type}?${criteria}`;
     await run(this.tx, sql`select pg_advisory_xact_lock(hashtextextended(${key}, 1))`);
   }
 
-  /** Rows of a SQL on FHIR ViewDefinition over the scope's resources (src/analytics/run-view.ts). */
-  runView(view: unknown, limit: number): Promise<ViewRows> {
-    return runView(this.tx, { tenantId: this.scope.tenantId, shareable: (t) => this.isShareable(t), criteria: (t) => this.scope.gate?.require('search', t) }, view, limit);
+  /**
+   * A read of a feature above the core (SQL on FHIR $run: fhir/extensions.ts) in this
+   * transaction, under the scope and the caller's access to each type it reads.
+   */
+  readWith<T>(read: ScopedRead<T>): Promise<T> {
+    return read(this.tx, {
+      scope: this.scope,
+      shareable: (t) => this.isShareable(t),
+      criteria: (t) => this.options.gate?.require('search', t),
+    });
   }
 
   /** Creates or updates (PUT semantics); see write.ts for the rules. */
@@ -206,7 +217,7 @@ export class Repository {
   }
 
   private async assertWritable(items: WriteItem[], when: 'before' | 'after'): Promise<void> {
-    const gate = this.scope.gate;
+    const gate = this.options.gate;
     if (!gate) return;
     const restricted = items.filter((i) => gate.check(writeInteraction(i.freshId, i.interaction), i.type).criteria && !(when === 'before' && i.freshId));
     if (!restricted.length) return;

@@ -1,3 +1,4 @@
+import type { Scope } from '../../core/scope.js';
 import type { Tx } from '../../db/database.js';
 import { run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_SET, tenantSet, type SetSql } from '../search/index-sets.js';
@@ -17,8 +18,8 @@ export interface SearchResult {
 const MAX_ITERATE = 3;
 const MAX_INCLUDED = 1000;
 
-export function searchScope(tenantId: string | null, shareable: (type: string) => boolean): SearchScope {
-  return { own: tenantId === null ? SHARED_SET : tenantSet(tenantId), shareable };
+export function searchScope(scope: Scope, shareable: (type: string) => boolean): SearchScope {
+  return { own: scope.kind === 'shared' ? SHARED_SET : tenantSet(scope.tenantId), shareable };
 }
 
 export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<SearchResult> {

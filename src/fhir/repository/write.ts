@@ -5,10 +5,10 @@ import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
 import { validateResource } from '../validation/validate.js';
-import { isExtraStoredType, validateExtraResource } from '../../analytics/stored-types.js';
 import { indexCtes, indexRowsOf, type IndexItem } from './index-writer.js';
 import { assertReferencesFound, collectReferences, missingReferencesSql, type LocalReference } from './references.js';
 import { SHARED_TABLES, type StoredVersion, type TableSet } from './tables.js';
+import type { RepositoryOptions } from './repository.js';
 
 /** One resource to write as a new version: create (fresh id), update, or create-on-update. */
 export interface WriteItem {
@@ -35,7 +35,7 @@ export interface WriteResult {
 
 export interface Scoped {
   readonly own: TableSet;
-  readonly scope: { sharedTypes: ReadonlySet<string>; checkReferences?: boolean; validate?: boolean };
+  readonly options: Pick<RepositoryOptions, 'sharedTypes' | 'storedTypes' | 'settings'>;
   isShareable(type: string): boolean;
 }
 
@@ -123,14 +123,15 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
     const versionId = (before?.version_id ?? 0) + 1;
     const resource = stored(item, versionId, lastUpdated);
     // Extra (non-R4) types are always checked, by their own validator instead of the R4 one.
-    if (isExtraStoredType(item.type)) validateExtraResource(item.type, resource);
-    else if (repo.scope.validate !== false) validate(item, resource);
+    const extra = repo.options.storedTypes?.get(item.type);
+    if (extra) extra.validate(resource);
+    else if (repo.options.settings?.validation !== false) validate(item, resource);
     const version: StoredVersion = {
       resourceType: item.type, id: item.id, versionId, lastUpdated, deleted: false, body: JSON.stringify(resource), set: repo.own.name,
     };
     results.push({ version, resource, created: before === undefined || before.deleted });
   }
-  const refs = repo.scope.checkReferences === false ? [] : items.flatMap((item) =>
+  const refs = repo.options.settings?.referentialIntegrity === false ? [] : items.flatMap((item) =>
     collectReferences(item.input, item.path ?? item.type).filter((r) => !(r.type === item.type && r.id === item.id)));
   const index = results.map((r, i) => ({
     type: r.version.resourceType, id: r.version.id, rows: indexRowsOf(r.resource), fresh: items[i]!.freshId === true,
@@ -166,7 +167,7 @@ function writeSql(repo: Scoped, versions: StoredVersion[], index: IndexItem[], r
           deleted = excluded.deleted, resource = excluded.resource)`,
     ...indexCtes(own, index),
   ];
-  const result = refs.length ? missingReferencesSql(own, [...repo.scope.sharedTypes], refs, raw('v')) : sql`select null::text as t, null::text as i where false`;
+  const result = refs.length ? missingReferencesSql(own, [...repo.options.sharedTypes], refs, raw('v')) : sql`select null::text as t, null::text as i where false`;
   return sql`with ${join(ctes, ',\n')}\n${result}`;
 }
 

@@ -1,0 +1,44 @@
+import type { Scope } from '../core/scope.js';
+import type { Tx } from '../db/database.js';
+import type { Deps } from '../env.js';
+import type { FhirContext } from './context.js';
+import type { JsonObject } from './json.js';
+
+/*
+ * How a feature above the FHIR core (analytics: SQL on FHIR) plugs into it without the core
+ * importing the feature: the types it stores, the operations it answers and the reads it runs
+ * in a request's transaction. app.ts puts the features' extensions in Deps.
+ */
+
+/** A resource type the core stores without knowing it (not R4): always shareable, checked by its owner. */
+export interface StoredType {
+  /** Throws a FhirError (400) when the resource breaks the type's definition. */
+  validate(resource: JsonObject): void;
+}
+
+/** What a feature's read in the repository's transaction may see: the scope and the caller's access. */
+export interface ReadScope {
+  readonly scope: Scope;
+  /** Whether a type's shared resources are read too (next to the tenant's own). */
+  shareable(type: string): boolean;
+  /**
+   * The caller's access to a type, as for a search of it: throws 403 when it may not search the
+   * type, else the criteria its resources must meet (undefined: none).
+   */
+  criteria(type: string): readonly string[] | undefined;
+}
+
+/** A read a feature runs in the request's transaction (as fhir_app, under RLS like every statement). */
+export type ScopedRead<T> = (tx: Tx, scope: ReadScope) => Promise<T>;
+
+/** `id`: the instance-level form ([type]/[id]/$name); absent at type level. */
+export type OperationHandler = (c: FhirContext, deps: Deps, id?: string) => Promise<Response>;
+
+export interface FhirExtensions {
+  /** By type name, e.g. ViewDefinition. */
+  storedTypes: ReadonlyMap<string, StoredType>;
+  /** By `[type]/$name`, e.g. `ViewDefinition/$run`. */
+  operations: ReadonlyMap<string, OperationHandler>;
+}
+
+export const NO_EXTENSIONS: FhirExtensions = { storedTypes: new Map(), operations: new Map() };
