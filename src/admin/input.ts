@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import { FhirError } from '../fhir/errors.js';
 import { isJsonObject, type JsonObject } from '../fhir/json.js';
-
-export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+import { TENANT_ID } from '../core/ids.js';
 
 /** The JSON object body of an admin request; 400 otherwise. */
 export async function jsonBody(c: Context): Promise<JsonObject> {

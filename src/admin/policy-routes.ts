@@ -7,7 +7,8 @@ import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import { isResourceType } from '../fhir/search/registry.js';
 import { adminTokenPrincipal, isAdminToken } from '../http/auth.js';
-import { jsonBody, TENANT_ID } from './input.js';
+import { jsonBody } from './input.js';
+import { TENANT_ID, TENANT_ID_PATTERN } from '../core/ids.js';
 
 interface PolicyRow {
   [column: string]: unknown;
@@ -19,10 +20,13 @@ interface PolicyRow {
 
 const toPolicy = (r: PolicyRow): AccessPolicy => ({ ...(r.policy as object), id: r.id, client: r.client, tenant: r.tenant }) as AccessPolicy;
 
+// A FHIR request path on any of the three bases: tenant, type, id, _history.
+const REQUEST_PATH = new RegExp(`^/(?:tenants/(${TENANT_ID_PATTERN})/fhir|fhir|shared/fhir)/([A-Za-z]+)(?:/([^/]+))?(?:/(_history)(?:/[^/]+)?)?/?$`);
+
 /** What request line an explain asks about: interaction, type, table set and tenant, from the URL. */
 function requestOf(method: string, url: string): { interaction: PolicyInteraction; type: string; tableSet: 'tenant' | 'shared'; tenant: string | null } {
   const path = new URL(url, 'http://x').pathname;
-  const m = /^\/(?:tenants\/([a-z0-9][a-z0-9-]{0,62})\/fhir|fhir|shared\/fhir)\/([A-Za-z]+)(?:\/([^/]+))?(?:\/(_history)(?:\/[^/]+)?)?\/?$/.exec(path);
+  const m = REQUEST_PATH.exec(path);
   if (!m || !isResourceType(m[2]!)) throw FhirError.badRequest('url must be a FHIR request path such as /tenants/acme/fhir/Observation/1');
   const [, tenant, type, id, history] = m;
   const shared = path.startsWith('/shared/');

@@ -1,3 +1,4 @@
+import { RESOURCE_ID, TENANT_ID_PATTERN } from '../core/ids.js';
 import { FhirError } from '../fhir/errors.js';
 import { isJsonObject } from '../fhir/json.js';
 import { isResourceType } from '../fhir/search/registry.js';
@@ -24,8 +25,8 @@ export interface AccessPolicy {
   rules: AccessRule[];
 }
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
-const TENANT = /^(\*|[a-z0-9][a-z0-9-]{0,62})$/;
+const ID = RESOURCE_ID;
+const TENANT = new RegExp(`^(\\*|${TENANT_ID_PATTERN})$`);
 
 function bad(message: string, path: string): FhirError {
   return FhirError.badRequest(`Invalid access policy: ${message}`, [path]);

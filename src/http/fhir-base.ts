@@ -3,8 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { AppEnv } from '../env.js';
 import type { Scope } from '../core/scope.js';
 import { FhirError } from '../fhir/errors.js';
-
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+import { TENANT_ID } from '../core/ids.js';
 
 function checkTenantId(id: string, where: string): string {
   if (!TENANT_ID.test(id)) throw FhirError.badRequest(`Invalid tenant id in ${where}: expected ${TENANT_ID.source}`);
