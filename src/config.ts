@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MIN_CONTEXT_KEY_LENGTH } from './db/context-key.js';
+
+/** Shortest TENANT_CONTEXT_KEY accepted: 32 characters (openssl rand -hex 32 gives 64). */
+export const MIN_CONTEXT_KEY_LENGTH = 32;
 
 /** Every setting the server reads, parsed once from the environment (README: Configuration). */
 export interface Config {

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Shortest key accepted: 32 characters (openssl rand -hex 32 gives 64). */
-export const MIN_CONTEXT_KEY_LENGTH = 32;
-
 /** A new random key (256 bits, hex). */
 export function newContextKey(): string {
   return randomBytes(32).toString('hex');
