@@ -8,7 +8,7 @@ import { BenchContext, standalone } from './lib/context.js';
 import { createTenant, loadBundles } from './lib/fhir-client.js';
 import { recordTargets, writeResult } from './lib/results.js';
 import { median } from './lib/stats.js';
-import { resourceTotal, syntheaBundles } from './lib/synthea.js';
+import { resourceTotal, syntheaBundles } from '../test/fixtures/synthea.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARALLEL = 4;

@@ -22,7 +22,7 @@ import { writeResult } from './lib/results.js';
 import { startServer } from './lib/server.js';
 import { asSuperuser, type FhirDatabase } from './lib/stack.js';
 import { round } from './lib/stats.js';
-import { resourceTotal, syntheaBundles } from './lib/synthea.js';
+import { resourceTotal, syntheaBundles } from '../test/fixtures/synthea.js';
 
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const CONNECTIONS = 50;

@@ -3,7 +3,7 @@ import { createTenant, loadBundles } from './fhir-client.js';
 import { startCluster, type Cluster } from './pg-cluster.js';
 import { startServer, type ServerProcess } from './server.js';
 import { createFhirDatabase, type FhirDatabase } from './stack.js';
-import { syntheaBundles } from './synthea.js';
+import { syntheaBundles } from '../../test/fixtures/synthea.js';
 
 /** Pool size of the server and of the postgres.js ceiling (DB_POOL_MAX). */
 export const POOL = Number(process.env.BENCH_POOL ?? 10);
