@@ -20,8 +20,8 @@ describe(`Synthea bundles (${SYNTHEA_DIR})`, () => {
     const bp = resources.find(
       (r) => r.resourceType === 'Observation' && JSON.stringify(r).includes('"8480-6"'),
     );
-    expect(bp).toBeDefined();
-    const rows = extractIndexRows(bp!);
+    if (!bp) throw new Error('no blood-pressure Observation (LOINC 8480-6) in the Synthea data');
+    const rows = extractIndexRows(bp);
     const systolic = rows.composite.filter(
       (c) => c.code === 'component-code-value-quantity' && c.components[0]?.type === 'token' && c.components[0].value === '8480-6',
     );
