@@ -28,7 +28,7 @@ export interface Deps extends BaseDeps {
 /** Which table set a FHIR request works on: one tenant's (plus shared reads), or the shared set. */
 export type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'shared' };
 
-/** The one Hono context type (DESIGN.md §5.5). */
+/** The one Hono context type. */
 export interface AppEnv {
   /** @hono/node-server's objects (absent under app.request in tests). */
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };

@@ -14,7 +14,7 @@ export interface TenantRecord {
 type ContextMode = 'tenant' | 'shared-read' | 'shared-write' | 'admin';
 
 /*
- * The only doors to the data (DESIGN.md §1). Each opens one transaction whose first statement sets
+ * The only doors to the data (docs/architecture.md). Each opens one transaction whose first statement sets
  * the role (fhir_app) and enters a context with the server's context key (sql/0014): the tenant,
  * a mode and a ticket that only fhir_private.open_context can make and every policy verifies. All
  * of it is transaction-local and bound as parameters, so a pooled connection (postgres.js or

@@ -92,7 +92,7 @@ function bodyBytes(c: FhirContext): number {
 
 /**
  * Opens the request's one transaction for its scope and hands the handler a repository, never a
- * connection (DESIGN.md §1). Before it: the remembered rate limit, then the tenant's share. Inside
+ * connection. Before it: the remembered rate limit, then the tenant's share. Inside
  * it, once the tenant is known: its rate limit (when not remembered), its enabled types, then the
  * access decision (policies ∩ scopes) for the intent.
  */

@@ -45,7 +45,7 @@ export interface Page {
 }
 
 /**
- * Stored resources of one request's scope. Knows SQL, not HTTP (DESIGN.md §5.4). A tenant's
+ * Stored resources of one request's scope. Knows SQL, not HTTP. A tenant's
  * repository reads its own table set and, for shareable types, the shared one; it writes only
  * its own. Every statement runs in the one transaction `tx` that withTenant/withShared opened.
  */
@@ -65,7 +65,7 @@ export class Repository {
     this.scope.gate?.require(interaction, type);
   }
 
-  /** A tenant reads shared resources of shareable types too (DESIGN.md §2); the extra stored types are all shareable. */
+  /** A tenant reads shared resources of shareable types too; the extra stored types are all shareable. */
   isShareable(type: string): boolean {
     return this.scope.sharedTypes.has(type) || isExtraStoredType(type);
   }

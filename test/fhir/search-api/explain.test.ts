@@ -10,7 +10,7 @@ import { POSTGRES, needs } from '../../helpers/requires.js';
 /*
  * On a real server, with a large neighbour tenant, the main search shapes of a small tenant must
  * use the tenant-leading btree indexes, not scan the index tables: RLS must not push the planner
- * off them (DESIGN.md §4).
+ * off them.
  */
 let s: TestServer;
 const ROWS = 100_000;
