@@ -5,19 +5,17 @@
  * result rows fetched by the client included. Writes bench/results/analytics.json.
  * Run: npx tsx bench/analytics.ts (BENCH_TENANTS, BENCH_PG_PORT, SYNTHEA_DIR to change).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import postgres from 'postgres';
 import { createApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
+import { syntheaBundles } from '../test/fixtures/synthea.js';
 import { startCluster } from './lib/pg-cluster.js';
 
-const SYNTHEA = process.env.SYNTHEA_DIR ?? fileURLToPath(new URL('../../shared/data/synthea', import.meta.url));
-const bundles = readdirSync(SYNTHEA).filter((f) => f.endsWith('.json')).sort().map((f) => readFileSync(join(SYNTHEA, f), 'utf8'));
+const bundles = syntheaBundles().map((b) => b.body);
 const TENANTS = Array.from({ length: Number(process.env.BENCH_TENANTS ?? 10) }, (_, i) => `tenant-${String(i + 1).padStart(2, '0')}`);
 const RUNS = 7;
 const ADMIN = 'bench-admin-token-0123456789';

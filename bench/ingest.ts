@@ -1,5 +1,5 @@
 /**
- * Issue 7 (6): ingest of the 22 Synthea transaction bundles over HTTP into fresh tenants on
+ * Issue 7 (6): ingest of the Synthea transaction bundles over HTTP into fresh tenants on
  * PostgreSQL 15 (the server in its own process), resources/s. Sequential (one bundle at a time,
  * as a simple loader does: the target's figure) and with 4 concurrent clients, interleaved rounds.
  * PGlite's ingest is in bench/embedded.ts. Run: npm run bench:ingest
@@ -8,7 +8,7 @@ import { BenchContext, standalone } from './lib/context.js';
 import { createTenant, loadBundles } from './lib/fhir-client.js';
 import { recordTargets, writeResult } from './lib/results.js';
 import { median } from './lib/stats.js';
-import { resourceTotal, syntheaBundles } from './lib/synthea.js';
+import { resourceTotal, syntheaBundles } from '../test/fixtures/synthea.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARALLEL = 4;

@@ -24,7 +24,7 @@ import { recordTargets, writeResult, type Target } from './lib/results.js';
 import { startServer, type ServerOptions, type ServerProcess } from './lib/server.js';
 import { asSuperuser, createFhirDatabase, type FhirDatabase } from './lib/stack.js';
 import { round } from './lib/stats.js';
-import { syntheaBundles } from './lib/synthea.js';
+import { syntheaBundles } from '../test/fixtures/synthea.js';
 
 const SECONDS = Number(process.env.BENCH_NEIGHBOUR_SECONDS ?? 12);
 const WARM_SECONDS = 2;

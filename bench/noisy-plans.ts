@@ -11,7 +11,7 @@ import { startCluster } from './lib/pg-cluster.js';
 import { searchQueries } from './lib/queries.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 import { asSuperuser, createFhirDatabase } from './lib/stack.js';
-import { syntheaBundles } from './lib/synthea.js';
+import { syntheaBundles } from '../test/fixtures/synthea.js';
 
 /** Extended statistics that let the planner see that a patient id or a code belongs to one tenant. */
 const EXTENDED_STATISTICS = `

@@ -16,7 +16,7 @@ import { startServer, type ServerProcess } from './lib/server.js';
 import { createFhirDatabase, type FhirDatabase } from './lib/stack.js';
 import { clusterCpuMs, processCpuMs } from './lib/proc-cpu.js';
 import { median, round } from './lib/stats.js';
-import { syntheaBundles } from './lib/synthea.js';
+import { syntheaBundles } from '../test/fixtures/synthea.js';
 
 const NEIGHBOURS = Number(process.env.BENCH_NOISY_TENANTS ?? 100);
 const ROUNDS = Number(process.env.BENCH_NOISY_ROUNDS ?? 5);

@@ -22,7 +22,7 @@ import { writeResult } from './lib/results.js';
 import { startServer } from './lib/server.js';
 import { asSuperuser, type FhirDatabase } from './lib/stack.js';
 import { round } from './lib/stats.js';
-import { resourceTotal, syntheaBundles } from './lib/synthea.js';
+import { resourceTotal, syntheaBundles } from '../test/fixtures/synthea.js';
 
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const CONNECTIONS = 50;
@@ -101,7 +101,7 @@ export async function runProfile(ctx: BenchContext) {
   const base0 = (await ctx.server()).base;
   await createTenant(base0, 'crud-profile');
   const crud = await profiled(ctx, 'crud', (base) => runCrudLoad({ base, tenant: 'crud-profile', concurrency: CONNECTIONS, duration: SECONDS }));
-  // Ingest: the 22 bundles, one at a time, into a fresh tenant per pass (warm-up, then measured); per resource.
+  // Ingest: every Synthea bundle, one at a time, into a fresh tenant per pass (warm-up, then measured); per resource.
   let pass = 0;
   const ingest = await profiled(ctx, 'ingest', async (base) => {
     const tenant = `ingest-profile-${pass++}`;
@@ -111,7 +111,7 @@ export async function runProfile(ctx: BenchContext) {
     const n = resourceTotal(bundles);
     return { rps: n / seconds, requests: n, p50: 0, p90: 0, p99: 0, non2xx: 0, errors: 0, cpuMs: 0 };
   });
-  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, ingest: 'per resource, 22 bundles, 1 client' }, read, crud, ingest });
+  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, ingest: `per resource, ${syntheaBundles().length} bundles, 1 client` }, read, crud, ingest });
   return { read, crud, ingest };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Issue 7 (5): three typical Synthea searches on tenant `bench` (22 patients), each with one
+ * Issue 7 (5): three typical Synthea searches on tenant `bench` (the Synthea patients), each with one
  * instance per patient chosen at random, 10 keep-alive connections (own process, per-request timing): req/s, p50, p99.
  * Run: npm run bench:search
  */

@@ -1,4 +1,4 @@
--- Roles, ownership, row-level security and grants (DESIGN.md §2). drizzle-kit cannot express
+-- Roles, ownership, row-level security and grants. drizzle-kit cannot express
 -- FORCE RLS, roles or grants, so they live here, in the same ordered folder.
 
 -- Group roles, NOLOGIN: logins are created by the operator and granted one of these.

@@ -1,4 +1,4 @@
--- Tenant lifecycle as SQL functions (DESIGN.md §2, role fhir_admin). The admin HTTP API calls
+-- Tenant lifecycle as SQL functions (role fhir_admin). The admin HTTP API calls
 -- these same functions, so psql and HTTP can never disagree. They are SECURITY DEFINER, owned
 -- by fhir_owner, which FORCE RLS still restricts: each function switches on the owner's
 -- maintenance policy for its own duration only (function-level SET, restored on exit).
@@ -76,7 +76,7 @@ BEGIN
 END $$;
 --> statement-breakpoint
 -- Whether any tenant owns a resource of this type and id: the shared set must not take an id
--- that a tenant uses (ids are never ambiguous, DESIGN.md §2). Answers only yes or no. One
+-- that a tenant uses (ids are never ambiguous). Answers only yes or no. One
 -- primary-key probe per tenant, so it stays cheap however many resources the tenants hold.
 CREATE OR REPLACE FUNCTION fhir_admin.resource_id_in_any_tenant(p_type text, p_id text)
 RETURNS boolean

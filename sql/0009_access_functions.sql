@@ -1,5 +1,5 @@
 -- Access policies and the audit log through fhir_admin functions: the admin API calls these, and
--- operators can call the same from psql (DESIGN.md §2). SECURITY DEFINER, owned by fhir_owner.
+-- operators can call the same from psql. SECURITY DEFINER, owned by fhir_owner.
 CALL fhir_private.secure_tables();
 --> statement-breakpoint
 COMMENT ON TABLE audit_log IS 'fhir:private';

@@ -18,7 +18,7 @@ import { jsonBodyLimits } from './http/json-body.js';
 import { requestLog } from './http/request-log.js';
 
 /**
- * Middleware order (DESIGN.md §1): log → auth → body limit → tenant (per base) → handler, where
+ * Middleware order (docs/architecture.md): log → auth → body limit → tenant (per base) → handler, where
  * the access check runs inside the request's transaction, once the tenant is known. The
  * same FHIR route table serves the three bases; only the scope middleware differs.
  */

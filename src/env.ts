@@ -29,7 +29,7 @@ export interface Deps extends BaseDeps {
   extensions: FhirExtensions;
 }
 
-/** The one Hono context type (DESIGN.md §5.5). */
+/** The one Hono context type. */
 export interface AppEnv {
   /** @hono/node-server's objects (absent under app.request in tests). */
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };

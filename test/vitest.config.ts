@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Lives in test/ to keep the top level to the layout in DESIGN.md §5.
+// Lives in test/ to keep the top level to the layout in docs/architecture.md.
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,

@@ -3,12 +3,12 @@ import { createTenant, loadBundles } from './fhir-client.js';
 import { startCluster, type Cluster } from './pg-cluster.js';
 import { startServer, type ServerProcess } from './server.js';
 import { createFhirDatabase, type FhirDatabase } from './stack.js';
-import { syntheaBundles } from './synthea.js';
+import { syntheaBundles } from '../../test/fixtures/synthea.js';
 
 /** Pool size of the server and of the postgres.js ceiling (DB_POOL_MAX). */
 export const POOL = Number(process.env.BENCH_POOL ?? 10);
 
-/** The tenant holding the 22 Synthea patients that read, search and profile use. */
+/** The tenant holding the Synthea patients that read, search and profile use. */
 export const DATA_TENANT = 'bench';
 
 /**
@@ -52,7 +52,7 @@ export class BenchContext {
     return this.serverP;
   }
 
-  /** Tenant `bench` with the 22 Synthea bundles, then ANALYZE. */
+  /** Tenant `bench` with the Synthea bundles, then ANALYZE. */
   async loaded(): Promise<{ base: string; db: FhirDatabase }> {
     const server = await this.server();
     this.loadedP ??= (async () => {

@@ -1,5 +1,5 @@
 import { ADMIN_TOKEN } from './server.js';
-import type { SyntheaBundle } from './synthea.js';
+import type { BundleText } from '../../test/fixtures/synthea.js';
 
 /** The few HTTP calls the benchmarks make to set up data (not measured by a load generator). */
 export async function createTenant(base: string, id: string): Promise<void> {
@@ -22,7 +22,7 @@ export async function postBundle(base: string, tenant: string, body: string): Pr
 }
 
 /** Posts the bundles with `concurrency` clients; resolves to the elapsed seconds. */
-export async function loadBundles(base: string, tenant: string, bundles: SyntheaBundle[], concurrency = 1): Promise<number> {
+export async function loadBundles(base: string, tenant: string, bundles: readonly BundleText[], concurrency = 1): Promise<number> {
   const started = performance.now();
   let next = 0;
   const worker = async () => {

@@ -29,7 +29,7 @@ function smart(i: PolicyInteraction, instance: boolean | undefined): Interaction
 }
 
 /**
- * Effective permission = access policies ∩ SMART scopes (DESIGN.md §1 "access"). Without a
+ * Effective permission = access policies ∩ SMART scopes. Without a
  * policy for the client: a tenant's clients may do anything in their tenant and read the shared
  * set; only admins write the shared set. The admin token is not limited by either (but reaches
  * tenant data only when allowed: see http/auth.ts).

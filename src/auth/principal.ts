@@ -1,6 +1,6 @@
 import type { ScopeGrant } from './scopes.js';
 
-/** Who is calling (DESIGN.md §1: auth, before tenant and access). */
+/** Who is calling (auth: before tenant and access). */
 export interface Principal {
   /** gateway: no token verification configured, X-Tenant-ID trusted; token: a verified JWT; admin-token: ADMIN_TOKEN. */
   kind: 'gateway' | 'token' | 'admin-token';

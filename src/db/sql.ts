@@ -3,7 +3,7 @@ import type { Row, Tx } from './database.js';
 /**
  * A piece of SQL with its bound values. Values are never spliced into the text: `sql` turns each
  * interpolated value into a `$n` placeholder, and only `raw` (for identifiers the code itself
- * chooses, never input) adds text. Search SQL (DESIGN.md §4) is composed from these.
+ * chooses, never input) adds text. Search SQL is composed from these.
  */
 export class Fragment {
   constructor(

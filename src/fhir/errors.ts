@@ -18,7 +18,7 @@ export function outcome(issues: OutcomeIssue[]): OperationOutcome {
 }
 
 /**
- * The one error type (DESIGN.md §5.3): thrown anywhere, rendered by the app's onError. The
+ * The one error type: thrown anywhere, rendered by the app's onError. The
  * message is the diagnostics shown to the client, so it must never carry internals.
  */
 export class FhirError extends Error {

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { FhirError } from './errors.js';
 
 /*
- * Fair share (DESIGN.md §2, Cost): one tenant holds at most a share of the database pool and of
+ * Fair share: one tenant holds at most a share of the database pool and of
  * the CPU-heavy work in progress. A tenant over its share waits for one of its own slots (never
  * for another tenant's) and, after DB_START_TIMEOUT_MS, gets 503 with Retry-After; the other
  * tenants keep the rest of the pool. Without it, one tenant's burst of slow searches takes every

@@ -27,7 +27,7 @@ export function adminTokenPrincipal(verifier: TokenVerifier | undefined, adminTe
 }
 
 /**
- * Who is calling (DESIGN.md §1, first step). ADMIN_TOKEN: the operator. With token verification
+ * Who is calling. ADMIN_TOKEN: the operator. With token verification
  * configured, every other request needs a valid JWT (401 otherwise) and X-Tenant-ID alone is never
  * trusted; the admin token then reaches no tenant's data unless `adminTenantAccess`
  * (ADMIN_TOKEN_TENANT_ACCESS). Without it (gateway mode) the caller is whoever the gateway in front

@@ -30,7 +30,7 @@ function baseOf(url: string, prefix: string): string {
 }
 
 /**
- * Which tenant a FHIR request is for (DESIGN.md §3). Existence and status are checked inside the
+ * Which tenant a FHIR request is for. Existence and status are checked inside the
  * request's transaction by withTenant, so a tenant suspended a moment ago is refused at once.
  */
 export function tenantFromHeader(): MiddlewareHandler<AppEnv> {

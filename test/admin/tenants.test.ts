@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js';
+import type { Row } from '../../src/db/database.js';
 import { queryAs } from '../analytics/as-role.js';
 
 let s: TestServer;
@@ -28,6 +29,7 @@ describe('admin API', () => {
     expect(list.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['clinic-1', 'clinic-2']));
     expect((await (await s.admin('/tenants/clinic-2')).json()).name).toBe('Clinic Two');
     const patched = await s.admin('/tenants/clinic-2', { method: 'PATCH', json: { name: 'Renamed', status: 'suspended' } });
+    expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ name: 'Renamed', status: 'suspended' });
   });
 
@@ -83,31 +85,36 @@ describe('admin API', () => {
 
 describe('the same operations as SQL functions for fhir_admin', () => {
   // An operator in psql: a login in fhir_admin, after `set role fhir_admin`.
-  const asAdmin = <T>(fn: (q: (text: string) => Promise<T[]>) => Promise<T>) => fn((text) => queryAs(s.tdb, 'fhir_admin', null, text) as Promise<T[]>);
+  const asAdmin = <T extends Row = Row>(text: string) => queryAs<T>(s.tdb, 'fhir_admin', null, text);
 
   it('creates, suspends, resumes, lists and purges', async () => {
-    await asAdmin((q) => q("select * from fhir_admin.create_tenant('sql-made', 'By psql')"));
+    expect(await asAdmin("select id, name, status from fhir_admin.create_tenant('sql-made', 'By psql')")).toEqual([{ id: 'sql-made', name: 'By psql', status: 'active' }]);
     expect((await (await s.admin('/tenants/sql-made')).json()).name).toBe('By psql');
-    await asAdmin((q) => q("select * from fhir_admin.suspend_tenant('sql-made')"));
+    await asAdmin("select * from fhir_admin.suspend_tenant('sql-made')");
     expect((await s.fhir('sql-made', '/Patient')).status).toBe(403);
-    await asAdmin((q) => q("select * from fhir_admin.resume_tenant('sql-made')"));
+    await asAdmin("select * from fhir_admin.resume_tenant('sql-made')");
     expect((await s.fhir('sql-made', '/Patient')).status).toBe(200);
-    const list = await asAdmin((q) => q('select id from fhir_admin.list_tenants()')) as unknown;
-    expect(Array.isArray(list) || list !== undefined).toBe(true);
-    const purged = await asAdmin((q) => q("select * from fhir_admin.purge_tenant('sql-made')"));
-    expect(purged).toBeDefined();
+    expect((await s.fhir('sql-made', '/Patient', { json: { resourceType: 'Patient' } })).status).toBe(201);
+    // The same tenants the HTTP API lists, suspended or not.
+    const listed = (await asAdmin<{ id: string }>('select id from fhir_admin.list_tenants()')).map((r) => r.id);
+    const overHttp = ((await (await s.admin('/tenants')).json()) as { id: string }[]).map((t) => t.id);
+    expect(listed).toContain('sql-made');
+    expect([...listed].sort()).toEqual([...overHttp].sort());
+    // One row per table: what it deleted (bigint, a string from postgres.js).
+    const purged = await asAdmin<{ table_name: string; rows_deleted: string | number }>("select * from fhir_admin.purge_tenant('sql-made')");
+    expect(Object.fromEntries(purged.map((r) => [r.table_name, Number(r.rows_deleted)]))).toMatchObject({ resource: 1, resource_history: 1, tenant: 1 });
     expect((await s.admin('/tenants/sql-made')).status).toBe(404);
   });
 
   it('records every change made in SQL in the audit log, naming the operator', async () => {
-    await asAdmin((q) => q("select * from fhir_admin.create_tenant('sql-audited', 'Audited')"));
-    await asAdmin((q) => q("select * from fhir_admin.suspend_tenant('sql-audited')"));
-    await asAdmin((q) => q("select * from fhir_admin.resume_tenant('sql-audited')"));
-    await asAdmin((q) => q(`select * from fhir_admin.update_tenant('sql-audited', p_config => '{"maxCount": 5}')`));
-    await asAdmin((q) => q("select * from fhir_admin.request_reindex('sql-audited')"));
-    await asAdmin((q) => q(`select fhir_admin.grant_access_policy('sql-pol', 'c1', 'sql-audited', '{"rules":[]}')`));
-    await asAdmin((q) => q("select fhir_admin.revoke_access_policy('sql-pol')"));
-    await asAdmin((q) => q("select * from fhir_admin.purge_tenant('sql-audited')"));
+    await asAdmin("select * from fhir_admin.create_tenant('sql-audited', 'Audited')");
+    await asAdmin("select * from fhir_admin.suspend_tenant('sql-audited')");
+    await asAdmin("select * from fhir_admin.resume_tenant('sql-audited')");
+    await asAdmin(`select * from fhir_admin.update_tenant('sql-audited', p_config => '{"maxCount": 5}')`);
+    await asAdmin("select * from fhir_admin.request_reindex('sql-audited')");
+    await asAdmin(`select fhir_admin.grant_access_policy('sql-pol', 'c1', 'sql-audited', '{"rules":[]}')`);
+    await asAdmin("select fhir_admin.revoke_access_policy('sql-pol')");
+    await asAdmin("select * from fhir_admin.purge_tenant('sql-audited')");
     const audit: { action: string; client: string; tenant: string | null }[] = await (await s.admin('/audit?tenant=sql-audited')).json();
     const revoked: { action: string }[] = await (await s.admin('/audit')).json();
     expect(audit.map((e) => e.action).reverse()).toEqual([
@@ -123,8 +130,8 @@ describe('the same operations as SQL functions for fhir_admin', () => {
   });
 
   it('refuses bad input with the constraint, not silently', async () => {
-    await expect(asAdmin((q) => q("select * from fhir_admin.create_tenant('NOT valid', 'x')"))).rejects.toThrow(/tenant_id_format/);
-    await expect(asAdmin((q) => q("select * from fhir_admin.update_tenant('dup', p_status => 'gone')"))).rejects.toThrow(/tenant_status_values/);
+    await expect(asAdmin("select * from fhir_admin.create_tenant('NOT valid', 'x')")).rejects.toThrow(/tenant_id_format/);
+    await expect(asAdmin("select * from fhir_admin.update_tenant('dup', p_status => 'gone')")).rejects.toThrow(/tenant_status_values/);
   });
 
   it('gives fhir_app no access to them', async () => {

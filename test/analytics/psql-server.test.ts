@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
@@ -8,6 +8,8 @@ import { generatePassword, startPsqlServer, type PsqlServer } from '../../src/an
 import { migrateEmbedded } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
+import { PG_BIN } from '../helpers/pg-cluster.js';
+import { PSQL_BINARY, needs } from '../helpers/requires.js';
 
 /*
  * npm run psql-server: the embedded PGlite answers a PostgreSQL client (postgres.js, psql) over
@@ -26,7 +28,7 @@ let server: PsqlServer;
 let sql: postgres.Sql;
 const notices: string[] = [];
 const password = generatePassword();
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = join(PG_BIN, 'psql');
 const run = promisify(execFile);
 
 beforeAll(async () => {
@@ -77,7 +79,7 @@ describe('psql-server', () => {
     await right.end();
   });
 
-  it.runIf(existsSync(PSQL))('refuses psql with a wrong or no password, and answers the right one', async () => {
+  it.runIf(PSQL_BINARY.met)(needs(PSQL_BINARY, 'refuses psql with a wrong or no password, and answers the right one'), async () => {
     const psql = (env: Record<string, string>) => run(PSQL, ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', '-d', 'postgres', '-w', '-tAc', 'select count(*) from tenant'], {
       env: { PATH: process.env.PATH ?? '', PGCONNECT_TIMEOUT: '10', ...env }, timeout: 30_000,
     });

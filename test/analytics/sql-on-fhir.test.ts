@@ -6,13 +6,13 @@ import { compileViewDefinition, type ViewColumn } from '../../src/analytics/inde
 import { loadResources, openSofDatabase, type SofDatabase } from './sof-database.js';
 
 /*
- * The official SQL on FHIR v2 test cases (shared/sql-on-fhir/tests, or SOF_TESTS_DIR), one `it`
+ * The official SQL on FHIR v2 test cases (test/fixtures/sql-on-fhir/tests, or SOF_TESTS_DIR), one `it`
  * per case: compile the view, run the SQL on a database holding the file's resources, compare the
  * rows ignoring order (and tenant_id). Cases that do not pass yet are listed, with the reason, in
  * known-failures.json and run as it.fails, so the suite stays green and the count stays honest.
  */
 
-const TESTS_DIR = process.env.SOF_TESTS_DIR ?? fileURLToPath(new URL('../../../shared/sql-on-fhir/tests', import.meta.url));
+const TESTS_DIR = process.env.SOF_TESTS_DIR ?? fileURLToPath(new URL('../fixtures/sql-on-fhir/tests', import.meta.url));
 const TENANT = 'tenant-a';
 
 interface TestCase {

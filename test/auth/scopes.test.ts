@@ -5,12 +5,20 @@ import { authEnv, bearer, token } from './tokens.helper.js';
 
 let s: TestServer;
 let patientId = '';
+/** Deleted by the delete case: an allowed delete of an existing resource answers 204. */
+let doomedId = '';
 beforeAll(async () => {
   s = await startTestServer(authEnv);
   await s.createTenants('acme');
   const full = bearer(await token({ tenant: 'acme', scope: 'system/*.cruds' }));
-  const p = await (await s.request('/fhir/Patient', { method: 'POST', headers: { ...full, 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', gender: 'male' }) })).json();
+  const post = async (body: object) => {
+    const res = await s.request('/fhir/Patient', { method: 'POST', headers: { ...full, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    return res.json();
+  };
+  const p = await post({ resourceType: 'Patient', gender: 'male' });
   patientId = p.id;
+  doomedId = (await post({ resourceType: 'Patient' })).id;
   await s.request('/fhir/Observation', { method: 'POST', headers: { ...full, 'content-type': 'application/fhir+json' },
     body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${p.id}` } }) });
 });
@@ -40,26 +48,35 @@ describe('scopes on every interaction, over HTTP', () => {
   const call = async (scope: string, method: string, path: string, body?: object) => {
     const headers: Record<string, string> = bearer(await token({ tenant: 'acme', scope }));
     if (body) headers['content-type'] = method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json';
-    return (await s.request(`/fhir${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined })).status;
+    const res = await s.request(`/fhir${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const cases: [string, string, () => string, (() => object) | undefined][] = [
-    ['create', 'POST', () => '/Patient', () => ({ resourceType: 'Patient' })],
-    ['read', 'GET', () => `/Patient/${patientId}`, undefined],
-    ['vread', 'GET', () => `/Patient/${patientId}/_history/1`, undefined],
-    ['history-instance', 'GET', () => `/Patient/${patientId}/_history`, undefined],
-    ['update', 'PUT', () => `/Patient/${patientId}`, () => ({ resourceType: 'Patient', id: patientId, gender: 'male' })],
-    ['patch', 'PATCH', () => `/Patient/${patientId}`, () => [{ op: 'replace', path: '/gender', value: 'male' }]],
-    ['search', 'GET', () => '/Patient?gender=male', undefined],
-    ['history-type', 'GET', () => '/Patient/_history', undefined],
-    ['delete', 'DELETE', () => '/Patient/never-existed', undefined],
+  type Case = [name: string, method: string, path: () => string, body: (() => object) | undefined, status: number, answer: () => object | undefined];
+  const bundle = (type: string) => () => ({ resourceType: 'Bundle', type });
+  // What the server must answer when the scope allows the interaction: the status and the body's gist.
+  const cases: Case[] = [
+    ['create', 'POST', () => '/Patient', () => ({ resourceType: 'Patient' }), 201, () => ({ resourceType: 'Patient', meta: { versionId: '1' } })],
+    ['read', 'GET', () => `/Patient/${patientId}`, undefined, 200, () => ({ resourceType: 'Patient', id: patientId })],
+    ['vread', 'GET', () => `/Patient/${patientId}/_history/1`, undefined, 200, () => ({ resourceType: 'Patient', id: patientId, meta: { versionId: '1' } })],
+    ['history-instance', 'GET', () => `/Patient/${patientId}/_history`, undefined, 200, bundle('history')],
+    ['update', 'PUT', () => `/Patient/${patientId}`, () => ({ resourceType: 'Patient', id: patientId, gender: 'male' }), 200, () => ({ resourceType: 'Patient', id: patientId, gender: 'male' })],
+    ['patch', 'PATCH', () => `/Patient/${patientId}`, () => [{ op: 'replace', path: '/gender', value: 'female' }], 200, () => ({ resourceType: 'Patient', id: patientId, gender: 'female' })],
+    ['search', 'GET', () => '/Patient?gender=male', undefined, 200, bundle('searchset')],
+    ['history-type', 'GET', () => '/Patient/_history', undefined, 200, bundle('history')],
+    ['delete', 'DELETE', () => `/Patient/${doomedId}`, undefined, 204, () => undefined],
   ];
   const letter: Record<string, string> = { create: 'c', read: 'r', vread: 'r', 'history-instance': 'r', update: 'u', patch: 'u', search: 's', 'history-type': 's', delete: 'd' };
-  it.each(cases)('%s: allowed with its letter, 403 without', async (name, method, path, body) => {
+  it.each(cases)('%s: allowed with its letter, 403 without', async (name, method, path, body, status, answer) => {
     const allowed = await call(`system/Patient.${letter[name]}`, method, path(), body?.());
-    expect(allowed, `${name} allowed`).not.toBe(403);
-    expect(allowed, `${name} allowed`).toBeLessThan(500);
+    expect(allowed.status, `${name} allowed: ${JSON.stringify(allowed.body)}`).toBe(status);
+    const expected = answer();
+    if (expected === undefined) expect(allowed.body).toBeUndefined();
+    else expect(allowed.body).toMatchObject(expected);
     const others = 'cruds'.replace(letter[name]!, '');
-    expect(await call(`system/Patient.${others} system/Observation.cruds`, method, path(), body?.()), `${name} denied`).toBe(403);
+    const denied = await call(`system/Patient.${others} system/Observation.cruds`, method, path(), body?.());
+    expect(denied.status, `${name} denied`).toBe(403);
+    expect(denied.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
   });
 
   it('drops included resources of types the scopes do not allow', async () => {

@@ -4,6 +4,7 @@ import type { Tx } from '../../src/db/database.js';
 import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { PGLITE, POSTGRES, needs } from '../helpers/requires.js';
 
 /*
  * SQL injected into the API's connection (sql/0014): whatever it runs without the context key, it
@@ -146,7 +147,7 @@ describe('SQL on the API connection without the context key', () => {
     });
   });
 
-  it.runIf(process.env.TEST_DATABASE_URL)('can SET ROLE to no role but fhir_app, and RESET ROLE gains nothing', async () => {
+  it.runIf(POSTGRES.met)(needs(POSTGRES, 'can SET ROLE to no role but fhir_app, and RESET ROLE gains nothing'), async () => {
     await inject(async ({ q, attempt }) => {
       const roles = (await q('select rolname from pg_roles')).map((r) => String(r.rolname));
       const reachable: string[] = [];
@@ -167,7 +168,7 @@ describe('SQL on the API connection without the context key', () => {
 });
 
 describe('objects planted on the connection (sql/0017)', () => {
-  it.runIf(process.env.TEST_DATABASE_URL)('gives the API login no temporary objects', async () => {
+  it.runIf(POSTGRES.met)(needs(POSTGRES, 'gives the API login no temporary objects'), async () => {
     await inject(async ({ attempt }) => {
       for (const ddl of ['create temp table resource (tenant_id text)', 'create domain pg_temp.jsonb as pg_catalog.jsonb',
         'create function pg_temp.f() returns int language sql as $$ select 1 $$']) {
@@ -180,7 +181,7 @@ describe('objects planted on the connection (sql/0017)', () => {
 
   // PGlite's one session is a superuser, which may create temporary objects: there the doors'
   // search_path (pg_temp last) is what keeps a planted view out of the next request.
-  it.runIf(!process.env.TEST_DATABASE_URL)('does not let a planted temp view stand in for a table in the next keyed transaction', async () => {
+  it.runIf(PGLITE.met)(needs(PGLITE, 'does not let a planted temp view stand in for a table in the next keyed transaction'), async () => {
     // If pg_temp came first, the server's `resource` would be this empty view.
     await t.owner.query('create temp view resource as select * from public.resource where false');
     await t.owner.query('grant select on resource to public');

@@ -3,6 +3,7 @@ import type { Tx } from '../../src/db/database.js';
 import { withAdmin } from '../../src/db/with-tenant.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { POSTGRES, needs } from '../helpers/requires.js';
 
 /*
  * Isolation at the database itself, below all application code: what fhir_app can do with a
@@ -113,7 +114,7 @@ describe('the catalog', () => {
     }
   });
 
-  it.runIf(process.env.TEST_DATABASE_URL)('runs the API login with no role but fhir_app', async () => {
+  it.runIf(POSTGRES.met)(needs(POSTGRES, 'runs the API login with no role but fhir_app'), async () => {
     const rows = await t.owner.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; member_of: string[] }>(
       `select r.rolname, r.rolsuper, r.rolbypassrls,
               array(select b.rolname::text from pg_auth_members m join pg_roles b on b.oid = m.roleid
@@ -181,7 +182,7 @@ describe('fhir_app in a transaction', () => {
 
   // On PGlite the one connection is a superuser, so SET ROLE back is possible there: the embedded
   // database has no other clients, and RLS guards against query bugs, not arbitrary SQL.
-  it.runIf(process.env.TEST_DATABASE_URL)('cannot take another role through the API login', async () => {
+  it.runIf(POSTGRES.met)(needs(POSTGRES, 'cannot take another role through the API login'), async () => {
     await expect(asTenant('tenant-a', (tx) => tx.query("select set_config('role', 'fhir_owner', true)"))).rejects.toThrow(/permission denied/);
     await expect(asTenant('tenant-a', (tx) => tx.query("select set_config('role', 'postgres', true)"))).rejects.toThrow(/permission denied/);
   });

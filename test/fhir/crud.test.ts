@@ -80,7 +80,8 @@ describe('read and vread', () => {
     const res = await s.fhir('acme', `/Patient/${body.id}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('W/"1"');
-    expect(res.headers.get('last-modified')).toBeTruthy();
+    // An HTTP-date: meta.lastUpdated to the second.
+    expect(res.headers.get('last-modified')).toBe(new Date(body.meta.lastUpdated).toUTCString());
     expect(await res.json()).toEqual(body);
   });
 

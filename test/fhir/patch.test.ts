@@ -110,8 +110,13 @@ describe('FHIRPath Patch (Parameters)', () => {
     const p = await create();
     const res = await s.fhir(T, `/Patient/${p.id}`, { method: 'PATCH', body: JSON.stringify({ resourceType: 'Patient' }), headers: { 'content-type': 'application/fhir+json' } });
     expect(res.status).toBe(400);
+  });
+
+  it('refuses a patch in a media type it does not take (415)', async () => {
+    const p = await create();
     const xml = await s.fhir(T, `/Patient/${p.id}`, { method: 'PATCH', body: '<x/>', headers: { 'content-type': 'application/xml' } });
-    expect([400, 415]).toContain(xml.status);
+    expect(xml.status).toBe(415);
+    expect((await xml.json()).resourceType).toBe('OperationOutcome');
   });
 });
 

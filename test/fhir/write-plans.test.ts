@@ -4,6 +4,7 @@ import type { Tx } from '../../src/db/database.js';
 import { Repository } from '../../src/fhir/repository/repository.js';
 import { parseSearch } from '../../src/fhir/search/parse.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
+import { POSTGRES, needs } from '../helpers/requires.js';
 
 /*
  * A tenant that grew after the last ANALYZE (every new tenant, until autovacuum comes round) was
@@ -64,7 +65,7 @@ async function measured(fn: (repo: Repository) => Promise<unknown>): Promise<num
 const search = (type: string, query: string) =>
   parseSearch([type], [...new URLSearchParams(query).entries()], { defaultCount: 20, maxCount: 100, base: 'http://x/fhir', strict: true });
 
-describe.runIf(process.env.TEST_DATABASE_URL)(`writes and includes in a tenant of ${ROWS * 2} rows its statistics do not know`, () => {
+describe.runIf(POSTGRES.met)(needs(POSTGRES, `writes and includes in a tenant of ${ROWS * 2} rows its statistics do not know`), () => {
   it('an update (lock, index rows replaced, references checked) reads a handful of rows, not the tenant', async () => {
     const read = await measured((repo) => repo.write('Observation', 'o17', {
       resourceType: 'Observation', id: 'o17', status: 'amended', code: { text: 'y' }, subject: { reference: 'Patient/p17' },

@@ -6,15 +6,16 @@ import { migratePostgresUrl } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
 import { createTenant } from '../../src/admin/tenants.js';
-import { canStartClusters, ownCluster, type OwnCluster } from '../helpers/pg-cluster.js';
+import { ownCluster, type OwnCluster } from '../helpers/pg-cluster.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
+import { OWN_CLUSTERS, needs } from '../helpers/requires.js';
 
 /*
  * Faults on a real server of the test's own: PostgreSQL stopped and started under load, backends
  * killed mid-transaction, statements that run too long. Acknowledged writes must survive; every
  * failure must be a 503 OperationOutcome; service must resume by itself; no tenant may see another's.
  */
-const enabled = Boolean(process.env.TEST_DATABASE_URL) && canStartClusters();
+const enabled = OWN_CLUSTERS.met;
 let cluster: OwnCluster;
 let server: ChildProcess;
 let base = '';
@@ -77,7 +78,7 @@ async function call(method: string, path: string, tenant: string, body?: object)
   }
 }
 
-describe.runIf(enabled)('faults on a real server', () => {
+describe.runIf(enabled)(needs(OWN_CLUSTERS, 'faults on a real server'), () => {
   it('answers 503 while PostgreSQL is down, resumes by itself, and loses no acknowledged write', async () => {
     const acked: { tenant: string; id: string }[] = [];
     const statuses = new Map<number, number>();

@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { BASE, startTestServer, type TestServer } from '../helpers/app.js';
 import { MAX_PATCH_COPY_BYTES } from '../../src/fhir/patch/patch-limits.js';
+import { NO_POOLER, POSTGRES, needs } from '../helpers/requires.js';
 
 /*
  * Requests whose cost used to grow without bound (issue 12): each now gets a 4xx
@@ -137,7 +138,7 @@ describe('search', () => {
   });
 });
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('the database doors (PostgreSQL)', () => {
+describe.runIf(POSTGRES.met)(needs(POSTGRES, 'the database doors (PostgreSQL)'), () => {
   let side: postgres.Sql;
   beforeAll(() => {
     side = postgres(s.tdb.appUrl!, { max: 1, onnotice: () => {} });
@@ -171,7 +172,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('the database doors (Post
   });
 
   // Behind PgBouncer in transaction mode nothing is prepared (DB_POOLER=pgbouncer): nothing to bound.
-  it.skipIf(Boolean(process.env.TEST_PGBOUNCER_PORT))('prepares at most DB_PREPARED_STATEMENTS statement texts per connection', async () => {
+  it.runIf(NO_POOLER.met)(needs(NO_POOLER, 'prepares at most DB_PREPARED_STATEMENTS statement texts per connection'), async () => {
     const db = openPostgres(s.tdb.appUrl!, { max: 1, maxPrepared: 20, contextKey: s.tdb.db.contextKey });
     const app = createApp({ db, config: s.config, log: pino({ level: 'silent' }) });
     try {

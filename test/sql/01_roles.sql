@@ -1,4 +1,4 @@
--- The four group roles of DESIGN.md §2 and who owns what.
+-- The four group roles and who owns what.
 BEGIN;
 \ir setup.psql
 SELECT plan(14);

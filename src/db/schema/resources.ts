@@ -3,7 +3,7 @@ import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, times
 
 /*
  * Two table sets of the same shape. Tenant tables lead every key and index with tenant_id
- * (DESIGN.md §2: two tenants may own the same Type/id; one tenant's queries never scan
+ * (two tenants may own the same Type/id; one tenant's queries never scan
  * another's rows). RLS, FORCE and grants are in the custom migrations, which drizzle-kit
  * cannot express.
  *

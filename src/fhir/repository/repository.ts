@@ -48,7 +48,7 @@ export interface Page {
 }
 
 /**
- * Stored resources of one request's scope. Knows SQL, not HTTP (DESIGN.md §5.4). A tenant's
+ * Stored resources of one request's scope. Knows SQL, not HTTP. A tenant's
  * repository reads its own table set and, for shareable types, the shared one; it writes only
  * its own. Every statement runs in the one transaction `tx` that withTenant/withShared opened.
  */

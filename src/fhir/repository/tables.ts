@@ -2,7 +2,7 @@ import { raw, sql, type Fragment } from '../../db/sql.js';
 
 /**
  * One table set: the tenant's (every key leads with tenant_id, and queries say so explicitly so
- * the planner picks the tenant-leading indexes: DESIGN.md §4) or the shared one.
+ * the planner picks the tenant-leading indexes) or the shared one.
  */
 export interface TableSet {
   readonly name: 'tenant' | 'shared';

@@ -61,9 +61,9 @@ async function lockCurrent(tx: Tx, own: TableSet, keys: { type: string; id: stri
 }
 
 /**
- * Ids are never ambiguous between a tenant's own and the shared resources of a shareable type
- * (DESIGN.md §2): a tenant cannot take an id the shared set holds, and the shared set cannot take
- * an id any tenant holds. Both sides take the same transaction-level advisory lock first, so two
+ * Ids are never ambiguous between a tenant's own and the shared resources of a shareable type:
+ * a tenant cannot take an id the shared set holds, and the shared set cannot take an id any
+ * tenant holds. Both sides take the same transaction-level advisory lock first, so two
  * concurrent creates cannot both pass the check.
  */
 async function assertIdFree(tx: Tx, repo: Scoped, type: string, id: string): Promise<void> {

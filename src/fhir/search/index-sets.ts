@@ -5,7 +5,7 @@ export type IndexKind = 'string' | 'token' | 'reference' | 'date' | 'number' | '
 /**
  * The tables of one table set as the search SQL sees them. `key(alias)` is the explicit
  * `alias.tenant_id = $t and ` that lets the planner use the tenant-leading indexes even though
- * RLS would filter anyway (DESIGN.md §4); the shared set has no key.
+ * RLS would filter anyway; the shared set has no key.
  */
 export interface SetSql {
   readonly name: 'tenant' | 'shared';

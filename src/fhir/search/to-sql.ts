@@ -5,10 +5,10 @@ import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
 import type { Clause, SearchRequest, SortKey } from './request.js';
 
 /*
- * Search SQL from a parsed request, by pure functions (DESIGN.md §4): table and column names
+ * Search SQL from a parsed request, by pure functions: table and column names
  * come only from the parameter registry and these files; every value is a bound parameter.
  *
- * Plans must not depend on statistics (DESIGN.md §2, Cost): every statement runs as a generic
+ * Plans must not depend on statistics: every statement runs as a generic
  * plan, and a new tenant's tables may never have been analyzed. So the SQL leaves the planner no
  * join order to get wrong: the search starts from one clause's index (driver-sql.ts), looks each
  * candidate up by (tenant_id, id) (LATERAL, fenced by OFFSET 0), and checks the other clauses on the

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
-import { readBundle, syntheaFiles } from '../../helpers/synthea.js';
+import { readBundle, syntheaFiles } from '../../fixtures/synthea.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ const tx = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'transactio
 const postEntry = (fullUrl: string, resource: object, extra: object = {}) => ({ fullUrl, resource, request: { method: 'POST', url: (resource as { resourceType: string }).resourceType, ...extra } });
 
 describe('Synthea transactions', () => {
-  it('load all 22 bundles into two tenants with the same counts, every reference resolved inside the tenant', async () => {
+  it('load every Synthea bundle into two tenants with the same counts, every reference resolved inside the tenant', async () => {
     const expected: Record<string, number> = {};
     for (const file of syntheaFiles()) {
       const bundle = readBundle(file);

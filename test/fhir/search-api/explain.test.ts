@@ -5,11 +5,12 @@ import { tenantSet } from '../../../src/fhir/search/index-sets.js';
 import { parseSearch } from '../../../src/fhir/search/parse.js';
 import { searchPageSql } from '../../../src/fhir/search/to-sql.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
+import { POSTGRES, needs } from '../../helpers/requires.js';
 
 /*
  * On a real server, with a large neighbour tenant, the main search shapes of a small tenant must
  * use the tenant-leading btree indexes, not scan the index tables: RLS must not push the planner
- * off them (DESIGN.md §4).
+ * off them.
  */
 let s: TestServer;
 const ROWS = 100_000;
@@ -40,7 +41,7 @@ afterAll(() => s.close());
 interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] }
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
-describe.runIf(process.env.TEST_DATABASE_URL)('search plans on PostgreSQL', () => {
+describe.runIf(POSTGRES.met)(needs(POSTGRES, 'search plans on PostgreSQL'), () => {
   it.each([
     ['Observation', 'code=http://loinc.org|7'],
     ['Patient', 'name=name12'],

@@ -217,7 +217,7 @@ describe('result control', () => {
     expect(count.entry).toEqual([]);
     const summary = await (await s.fhir(T, '/Patient?_id=p1&_summary=true')).json();
     const p1 = summary.entry[0].resource;
-    expect(p1.name).toBeDefined();
+    expect(p1.name).toEqual([{ family: 'Müller', given: ['Anna'] }]);
     expect(p1.meta.tag.some((t: { code: string }) => t.code === 'SUBSETTED')).toBe(true);
     const data = await (await s.fhir(T, '/Patient?_id=p1&_summary=data')).json();
     expect(data.entry[0].resource.text).toBeUndefined();

@@ -1,21 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractIndexRows } from '../../../src/fhir/search/extract.js';
-import { loadBundleResources } from '../../../src/fhir/search/extract-speed.js';
-import { SYNTHEA_DIR, rowsOf } from './helpers.js';
+import { SYNTHEA_DIR, entriesInText, syntheaResources } from '../../fixtures/synthea.js';
+import { rowsOf } from './helpers.js';
 
-const files = existsSync(SYNTHEA_DIR)
-  ? readdirSync(SYNTHEA_DIR)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => join(SYNTHEA_DIR, f))
-  : [];
-
-describe.skipIf(files.length === 0)('Synthea bundles', () => {
-  const resources = loadBundleResources(files);
+describe(`Synthea bundles (${SYNTHEA_DIR})`, () => {
+  const resources = syntheaResources();
 
   it('extract every resource without throwing', () => {
-    expect(resources.length).toBeGreaterThan(7000);
+    expect(resources.length).toBe(entriesInText());
     let rows = 0;
     for (const r of resources) {
       const out = extractIndexRows(r);
@@ -28,8 +20,8 @@ describe.skipIf(files.length === 0)('Synthea bundles', () => {
     const bp = resources.find(
       (r) => r.resourceType === 'Observation' && JSON.stringify(r).includes('"8480-6"'),
     );
-    expect(bp).toBeDefined();
-    const rows = extractIndexRows(bp!);
+    if (!bp) throw new Error('no blood-pressure Observation (LOINC 8480-6) in the Synthea data');
+    const rows = extractIndexRows(bp);
     const systolic = rows.composite.filter(
       (c) => c.code === 'component-code-value-quantity' && c.components[0]?.type === 'token' && c.components[0].value === '8480-6',
     );

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { extractIndexRows } from '../../../src/fhir/search/extract.js';
 import type { IndexRows } from '../../../src/fhir/search/index-rows.js';
 import type { Resource } from '../../../src/fhir/search/param-plans.js';
@@ -45,5 +44,3 @@ export function loadR4Examples(): { file: string; resource: Resource }[] {
   }
   return out;
 }
-
-export const SYNTHEA_DIR = process.env.SYNTHEA_DIR ?? fileURLToPath(new URL('../../../../shared/data/synthea', import.meta.url));

@@ -1,30 +1,17 @@
 /**
  * Measures index extraction throughput on one core.
  *
- *   npx tsx src/fhir/search/extract-speed.ts [bundle.json …]
+ *   npm run bench:extract [-- bundle.json …]
  *
- * Defaults to the Synthea transaction bundles in ../shared/data/synthea (beside the repository).
+ * Defaults to the Synthea bundles of test/fixtures/synthea.ts (SYNTHEA_DIR for more).
  * Not a test: the figure depends on the machine.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { extractIndexRows } from './extract.js';
-import type { IndexRows } from './index-rows.js';
-import { plansFor } from './param-plans.js';
-import { resourceTypes } from './registry.js';
-import type { EngineMode, Resource } from './param-plans.js';
-
-const DEFAULT_DIR = process.env.SYNTHEA_DIR ?? fileURLToPath(new URL('../../../../shared/data/synthea', import.meta.url));
-
-export function loadBundleResources(files: readonly string[]): Resource[] {
-  const out: Resource[] = [];
-  for (const f of files) {
-    const bundle = JSON.parse(readFileSync(f, 'utf8')) as { entry?: { resource?: Resource }[] };
-    for (const e of bundle.entry ?? []) if (e.resource) out.push(e.resource);
-  }
-  return out;
-}
+import { readBundle, syntheaFiles } from '../test/fixtures/synthea.js';
+import { extractIndexRows } from '../src/fhir/search/extract.js';
+import type { IndexRows } from '../src/fhir/search/index-rows.js';
+import { plansFor } from '../src/fhir/search/param-plans.js';
+import { resourceTypes } from '../src/fhir/search/registry.js';
+import type { EngineMode, Resource } from '../src/fhir/search/param-plans.js';
 
 function countRows(rows: IndexRows): number {
   return Object.values(rows).reduce((n: number, list: unknown[]) => n + list.length, 0);
@@ -45,7 +32,7 @@ function measure(resources: readonly Resource[], engine: EngineMode, minMs: numb
 }
 
 /** How many (resource type, parameter) pairs use each engine, over all R4 types. */
-export function engineCounts(): { fast: number; fhirpath: number; skipped: number; fhirpathParams: string[] } {
+function engineCounts(): { fast: number; fhirpath: number; skipped: number; fhirpathParams: string[] } {
   let fast = 0;
   let fhirpath = 0;
   let skipped = 0;
@@ -71,13 +58,8 @@ function main(): void {
       `${counts.skipped} without rows`,
   );
   const args = process.argv.slice(2);
-  const files =
-    args.length > 0
-      ? args
-      : readdirSync(DEFAULT_DIR)
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => join(DEFAULT_DIR, f));
-  const resources = loadBundleResources(files);
+  const files = args.length > 0 ? args : syntheaFiles();
+  const resources: Resource[] = files.flatMap((f) => readBundle(f).entry.map((e) => e.resource));
   console.log(`${resources.length} resources from ${files.length} bundles`);
   const fast = measure(resources, 'auto', 3000);
   console.log(`auto (fast accessors + fhirpath.js fallback): ${Math.round(fast.perSec)} resources/s, ${fast.rows} rows`);
@@ -85,4 +67,4 @@ function main(): void {
   console.log(`fhirpath.js only:                             ${Math.round(slow.perSec)} resources/s, ${slow.rows} rows`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+main();

@@ -3,8 +3,8 @@
  * complex type or resource and one per inline BackboneElement (named by its path, e.g.
  * `Patient.contact`), with contentReference (`#Questionnaire.item`) resolved to that path.
  */
-import type { ElementRule, PrimitiveRule } from './rules-types.js';
-import { LINEAR_REWRITES, xsdToJsRegex } from './xsd-regex.js';
+import type { ElementRule, PrimitiveRule } from '../src/fhir/validation/rules-types.js';
+import { LINEAR_REWRITES, xsdToJsRegex } from '../src/fhir/validation/xsd-regex.js';
 
 interface RawExtension {
   url: string;

@@ -4,35 +4,21 @@
  * (snapshots, so inherited elements are included), the core SimpleQuantity constraint, and the
  * required-binding value sets that can be expanded exactly from the package.
  *
- * Run: npx tsx src/fhir/validation/build-rules.ts
+ * Run: npm run generate:rules (or npm run generate)
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { PrimitiveRule, RulesFile } from '../src/fhir/validation/rules-types.js';
 import { elementRules, primitiveRule } from './build-elements.js';
 import type { OwnerRules, RawStructureDefinition } from './build-elements.js';
 import { ValueSetExpander, stripVersion } from './build-value-sets.js';
 import type { RawCodeSystem, RawValueSet } from './build-value-sets.js';
-import type { PrimitiveRule, RulesFile } from './rules-types.js';
+import { inRepo, isMain, writeGenerated, type GeneratedFile } from './lib/generated.js';
+import { r4PackageDir, readPackageFiles } from './lib/r4-package.js';
 
-const OUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'rules.json');
+const OUT_FILE = 'src/fhir/validation/rules.json';
 /** Core constraints that base definitions reference by profile and that change the structure. */
 const CONSTRAINED_TYPES = new Set(['SimpleQuantity']);
 /** Types the runtime handles itself: any resource by resourceType. */
 const BUILTIN_TYPES = new Set(['Resource']);
-
-function packageDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
-}
-
-function readAll<T>(dir: string, prefix: string): T[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
-}
 
 /**
  * Snapshots repeat every inherited element (id, meta, extension, ...) in each of the ~660
@@ -72,11 +58,11 @@ function primitives(sds: readonly RawStructureDefinition[]): Record<string, Prim
   return out;
 }
 
-export function buildRules(dir = packageDir()): RulesFile {
-  const sds = readAll<RawStructureDefinition>(dir, 'StructureDefinition-');
+export function buildRules(dir = r4PackageDir()): RulesFile {
+  const sds = readPackageFiles<RawStructureDefinition>(dir, 'StructureDefinition-');
   const expander = new ValueSetExpander(
-    new Map(readAll<RawValueSet>(dir, 'ValueSet-').map((v) => [v.url, v])),
-    new Map(readAll<RawCodeSystem>(dir, 'CodeSystem-').map((c) => [c.url, c])),
+    new Map(readPackageFiles<RawValueSet>(dir, 'ValueSet-').map((v) => [v.url, v])),
+    new Map(readPackageFiles<RawCodeSystem>(dir, 'CodeSystem-').map((c) => [c.url, c])),
   );
   const valueSets: RulesFile['valueSets'] = {};
   const bind = (canonical: string): string | undefined => {
@@ -142,12 +128,8 @@ export function serializeRules(rules: RulesFile): string {
   ].join('\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const rules = buildRules();
-  writeFileSync(OUT_FILE, serializeRules(rules));
-  const elements = Object.values(rules.types).reduce((n, l) => n + l.length, 0);
-  console.log(
-    `rules.json: ${Object.keys(rules.primitives).length} primitives, ${rules.resources.length} resources, ` +
-      `${Object.keys(rules.types).length} types/backbones, ${elements} elements, ${Object.keys(rules.valueSets).length} value sets`,
-  );
+export function generateRules(dir = r4PackageDir()): GeneratedFile[] {
+  return [{ path: inRepo(OUT_FILE), text: serializeRules(buildRules(dir)) }];
 }
+
+if (isMain(import.meta.url)) writeGenerated(generateRules());

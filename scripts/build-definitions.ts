@@ -5,14 +5,14 @@
  *   - resource-types.json      sorted concrete resource type names
  *   - patient-compartment.json resource type -> Patient compartment param codes
  *
- * Run: npx tsx src/fhir/search/build-definitions.ts
+ * Run: npm run generate:definitions (or npm run generate, for every generator)
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ANY_TARGET_EXCLUDED } from './types.js';
-import type { CompositeComponentDef, SearchParamRecord, SearchParamType } from './types.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ANY_TARGET_EXCLUDED } from '../src/fhir/search/types.js';
+import type { CompositeComponentDef, SearchParamRecord, SearchParamType } from '../src/fhir/search/types.js';
+import { inRepo, isMain, writeGenerated, type GeneratedFile } from './lib/generated.js';
+import { r4PackageDir, readPackageFiles } from './lib/r4-package.js';
 
 interface RawSearchParameter {
   url: string;
@@ -41,20 +41,8 @@ interface RawCompartmentDefinition {
   resource: { code: string; param?: string[] }[];
 }
 
-const OUT_DIR = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = 'src/fhir/search';
 const MAX_DESCRIPTION = 160;
-
-function packageDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
-}
-
-function readJsonFiles<T>(dir: string, prefix: string): T[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
-}
 
 /**
  * Descriptions are documentation only; keep the first sentence. Multi-base
@@ -124,7 +112,7 @@ function toRecord(
  */
 export function buildSearchParameters(dir: string): SearchParamRecord[] {
   const anyTarget = new Set(buildResourceTypes(dir).filter((t) => t !== ANY_TARGET_EXCLUDED));
-  const all = readJsonFiles<RawSearchParameter>(dir, 'SearchParameter-');
+  const all = readPackageFiles<RawSearchParameter>(dir, 'SearchParameter-');
   const byUrl = new Map(all.map((sp) => [sp.url, sp] as const));
   return all
     .filter((sp) => sp.experimental !== true && (sp.base?.length ?? 0) > 0)
@@ -133,7 +121,7 @@ export function buildSearchParameters(dir: string): SearchParamRecord[] {
 }
 
 export function buildResourceTypes(dir: string): string[] {
-  return readJsonFiles<RawStructureDefinition>(dir, 'StructureDefinition-')
+  return readPackageFiles<RawStructureDefinition>(dir, 'StructureDefinition-')
     .filter((sd) => sd.kind === 'resource' && sd.derivation === 'specialization' && sd.abstract !== true)
     .map((sd) => sd.type)
     .sort();
@@ -149,20 +137,15 @@ export function buildPatientCompartment(dir: string): Record<string, string[]> {
 }
 
 /** One record per line: small file, readable diffs. */
-function writeJsonLines(path: string, items: readonly unknown[]): void {
-  writeFileSync(path, `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]\n`);
+const jsonLines = (items: readonly unknown[]): string => `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]\n`;
+
+/** The three files, as committed. */
+export function generateDefinitions(dir = r4PackageDir()): GeneratedFile[] {
+  return [
+    { path: inRepo(`${OUT_DIR}/search-parameters.json`), text: jsonLines(buildSearchParameters(dir)) },
+    { path: inRepo(`${OUT_DIR}/resource-types.json`), text: `${JSON.stringify(buildResourceTypes(dir))}\n` },
+    { path: inRepo(`${OUT_DIR}/patient-compartment.json`), text: `${JSON.stringify(buildPatientCompartment(dir), null, 1)}\n` },
+  ];
 }
 
-function main(): void {
-  const dir = packageDir();
-  const params = buildSearchParameters(dir);
-  const types = buildResourceTypes(dir);
-  const compartment = buildPatientCompartment(dir);
-  writeJsonLines(join(OUT_DIR, 'search-parameters.json'), params);
-  writeFileSync(join(OUT_DIR, 'resource-types.json'), `${JSON.stringify(types)}\n`);
-  writeFileSync(join(OUT_DIR, 'patient-compartment.json'), `${JSON.stringify(compartment, null, 1)}\n`);
-  console.log(`wrote ${params.length} search parameters, ${types.length} resource types, ` +
-    `${Object.keys(compartment).length} Patient compartment entries to ${OUT_DIR}`);
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (isMain(import.meta.url)) writeGenerated(generateDefinitions());
