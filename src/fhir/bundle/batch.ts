@@ -19,8 +19,7 @@ export async function runBatch(
   const results: BatchResult[] = [];
   for (const entry of entries) {
     try {
-      const one = await open((repo) => runTransaction(repo, [entry], ctx));
-      results.push(one[entry.index]!);
+      results.push(...(await open((repo) => runTransaction(repo, [entry], ctx))));
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;
       results.push({ status: `${err.status} ${statusText(err.status)}`, outcome: err.toOutcome() });
@@ -29,6 +28,8 @@ export async function runBatch(
   return results;
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity' };
+
 function statusText(status: number): string {
-  return ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity' } as Record<number, string>)[status] ?? 'Error';
+  return STATUS_TEXT[status] ?? 'Error';
 }

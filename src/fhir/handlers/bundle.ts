@@ -6,17 +6,12 @@ import { runTransaction } from '../bundle/transaction.js';
 import { withRepository, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject } from '../json.js';
-import { returnPreference } from '../request.js';
+import { jsonBody, returnPreference } from '../request.js';
 import { sendJson } from '../respond.js';
-import { searchOptions } from './conditional.js';
+import { interactionOptions } from './options.js';
 
-async function readBundle(c: FhirContext) {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+function readBundle(c: FhirContext) {
+  const body = jsonBody(c, 'a Bundle');
   if (!isJsonObject(body) || body.resourceType !== 'Bundle') throw FhirError.badRequest('POST to the base takes a Bundle');
   if (body.type !== 'transaction' && body.type !== 'batch') throw FhirError.badRequest('Bundle.type must be transaction or batch');
   return body;
@@ -28,12 +23,12 @@ function limitOf(value: unknown, fallback: number): number {
 
 /** POST [base] with a transaction or batch Bundle (R4 §3.1.0.11). */
 export const bundle = (deps: Deps) => async (c: FhirContext) => {
-  const body = await readBundle(c);
+  const body = readBundle(c);
   const entries = parseEntries(body, c.var.fhirBase);
   const max = deps.config.maxBundleEntries;
   if (entries.length > max) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; at most ${max} are accepted`);
-  const ctx = { search: searchOptions(c, deps), conditionalDeleteMax: deps.config.conditionalDeleteMax, maxJsonDepth: deps.config.maxJsonDepth, maxBodyBytes: deps.config.maxBodyBytes };
-  const access = entries.every((e) => e.action.method === 'GET') ? 'read' : 'write';
+  const ctx = interactionOptions(c, deps);
+  const access = entries.every((e) => e.method === 'GET') ? 'read' : 'write';
   const tenantLimit = (tenant: { config: Record<string, unknown> } | null) => {
     const limit = limitOf(tenant?.config.maxBundleEntries, max);
     if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);

@@ -1,8 +1,8 @@
 import type { Deps } from '../../env.js';
 import { withRepository, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
-import { idParam, resourceTypeParam } from '../request.js';
+import { isJsonObject } from '../json.js';
+import { idParam, jsonBody, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { validateResource } from '../validation/validate.js';
 import { RUN_OPERATIONS, runViewOperation } from '../../analytics/run-operation.js';
@@ -15,12 +15,7 @@ import { VIEW_DEFINITION } from '../../analytics/stored-types.js';
  * tenants are refused as usual.
  */
 async function validate(c: FhirContext, deps: Deps, type: string): Promise<Response> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+  const body = jsonBody(c, `a ${type} or a Parameters`);
   let resource: unknown = body;
   if (isJsonObject(body) && body.resourceType === 'Parameters' && type !== 'Parameters') {
     const param = Array.isArray(body.parameter) ? body.parameter.find((p) => isJsonObject(p) && p.name === 'resource') : undefined;
@@ -31,7 +26,7 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
     throw FhirError.badRequest(`$validate on ${type} takes a ${type} resource`);
   }
   await withRepository(c, deps, { interaction: 'operation', type }, async () => undefined);
-  const issues = validateResource(resource as JsonObject);
+  const issues = validateResource(resource);
   return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
 }
 

@@ -1,0 +1,11 @@
+/**
+ * The R4 id rule (§2.1.0.4: [A-Za-z0-9\-\.]{1,64}), the one definition of it: ids in URLs, bodies,
+ * Bundle entries, references and search values are all checked against this.
+ */
+export const ID_PATTERN = '[A-Za-z0-9\\-.]{1,64}';
+
+const ID = new RegExp(`^${ID_PATTERN}$`);
+
+export function isId(value: unknown): boolean {
+  return typeof value === 'string' && ID.test(value);
+}
