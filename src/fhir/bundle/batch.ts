@@ -1,6 +1,6 @@
 import { FhirError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { ParsedEntry } from './entries.js';
+import type { InvalidEntry, ParsedEntry } from './entries.js';
 import { runTransaction, type BundleContext, type EntryResult } from './transaction.js';
 
 export interface BatchResult extends EntryResult {
@@ -13,12 +13,13 @@ export interface BatchResult extends EntryResult {
  */
 export async function runBatch(
   open: <T>(fn: (repo: Repository) => Promise<T>) => Promise<T>,
-  entries: ParsedEntry[],
+  entries: (ParsedEntry | InvalidEntry)[],
   ctx: BundleContext,
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
   for (const entry of entries) {
     try {
+      if (entry.method === 'invalid') throw entry.error;
       results.push(...(await open((repo) => runTransaction(repo, [entry], ctx))));
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;

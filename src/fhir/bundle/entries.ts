@@ -95,15 +95,37 @@ function parseEntry(e: unknown, index: number, base: string): ParsedEntry {
   }
 }
 
-/** The entries of a transaction or batch Bundle; any malformed entry is a 400 naming it. */
-export function parseEntries(bundle: JsonObject, base: string): ParsedEntry[] {
+/** A malformed entry of a batch: answered with its error, while the other entries run. */
+export interface InvalidEntry {
+  index: number;
+  method: 'invalid';
+  error: unknown;
+}
+
+function entriesOf(bundle: JsonObject): unknown[] {
   const entries = bundle.entry ?? [];
   if (!Array.isArray(entries)) throw FhirError.badRequest('Bundle.entry must be an array');
-  return entries.map((e, index) => {
+  return entries;
+}
+
+/** The entries of a transaction Bundle; any malformed entry is a 400 naming it, for the whole transaction. */
+export function parseEntries(bundle: JsonObject, base: string): ParsedEntry[] {
+  return entriesOf(bundle).map((e, index) => {
     try {
       return parseEntry(e, index, base);
     } catch (err) {
       throw entryError(index, err);
+    }
+  });
+}
+
+/** The entries of a batch Bundle: each stands alone (R4 §3.1.0.11.1), a malformed one too. */
+export function parseBatchEntries(bundle: JsonObject, base: string): (ParsedEntry | InvalidEntry)[] {
+  return entriesOf(bundle).map((e, index) => {
+    try {
+      return parseEntry(e, index, base);
+    } catch (err) {
+      return { index, method: 'invalid', error: err };
     }
   });
 }

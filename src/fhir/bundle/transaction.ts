@@ -7,7 +7,7 @@ import { conditionalPatchId, entryPatchDoc, patchById } from '../interactions/pa
 import { conditionalUpdateId } from '../interactions/update.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/tables.js';
-import type { WriteItem, WriteResult } from '../repository/write.js';
+import { checkIfMatch, type WriteItem, type WriteResult } from '../repository/write.js';
 import { entryError, type DeleteEntry, type ParsedEntry, type PatchEntry, type PostEntry, type PutEntry } from './entries.js';
 import { readEntry } from './read-entry.js';
 import { conditionalReference, referenceStrings, rewriteReferences } from './rewrite.js';
@@ -72,6 +72,11 @@ async function writeTarget(run: Run, entry: PostEntry | PutEntry): Promise<{ kin
   repo.authorize('update', type);
   const { target } = entry;
   const id = target.kind === 'id' ? target.id : await conditionalUpdateId(repo, ctx.search, type, criteriaParams(target.criteria, type), entry.resource);
+  if (entry.ifMatch !== undefined) {
+    // writeMany checks it too, for all entries at once; here the 412 names its entry.
+    const current = await repo.readForUpdate(type, id);
+    checkIfMatch(entry.ifMatch, current && { version_id: current.versionId }, `${type}/${id}`);
+  }
   return { kind: 'write', id, freshId: false };
 }
 
