@@ -1,10 +1,11 @@
 import { raw, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
+import { ID_PATTERN } from '../interactions/id.js';
 import type { Json } from '../json.js';
 import { isResourceType } from '../search/registry.js';
 import { SHARED_TABLES, type TableSet } from './tables.js';
 
-const RELATIVE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const RELATIVE = new RegExp(`^([A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);
 
 export interface LocalReference {
   type: string;
