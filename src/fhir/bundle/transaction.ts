@@ -41,7 +41,7 @@ class Run {
   constructor(readonly repo: Repository, readonly ctx: BundleContext) {}
 
   /** One resource, one entry: two entries writing the same resource would each undo the other. */
-  claim(entry: ParsedEntry, key: string): void {
+  claim(key: string): void {
     if (this.targets.has(key)) throw FhirError.badRequest(`${key} is the target of more than one entry of the transaction`);
     this.targets.add(key);
   }
@@ -53,7 +53,7 @@ async function runDelete(run: Run, entry: DeleteEntry): Promise<void> {
   repo.authorize('delete', type);
   const ids = target.kind === 'id' ? [target.id] : (await conditionalDeleteTargets(repo, ctx, type, criteriaParams(target.criteria, type))).map((v) => v.id);
   for (const id of ids) {
-    run.claim(entry, `${type}/${id}`);
+    run.claim(`${type}/${id}`);
     await deleteById(repo, type, id, entry.ifMatch);
   }
   run.results.set(entry, { status: '204 No Content' });
@@ -85,7 +85,7 @@ async function runPatch(run: Run, entry: PatchEntry, resolved: ReadonlyMap<strin
   const { type, target } = entry;
   repo.authorize('patch', type);
   const id = target.kind === 'id' ? target.id : await conditionalPatchId(repo, ctx, type, criteriaParams(target.criteria, type));
-  run.claim(entry, `${type}/${id}`);
+  run.claim(`${type}/${id}`);
   const doc = entryPatchDoc(rewriteReferences(entry.resource, resolved), ctx.maxJsonDepth);
   run.results.set(entry, written(await patchById(repo, ctx, type, id, doc, entry.ifMatch)));
 }
@@ -135,7 +135,7 @@ export async function runTransaction(repo: Repository, entries: ParsedEntry[], c
         return;
       }
       if (entry.fullUrl) idOf.set(entry.fullUrl, `${entry.type}/${target.id}`);
-      run.claim(entry, `${entry.type}/${target.id}`);
+      run.claim(`${entry.type}/${target.id}`);
       writes.push({ entry, item: { type: entry.type, id: target.id, input: entry.resource, freshId: target.freshId, ifMatch: entry.method === 'PUT' ? entry.ifMatch : undefined, path: `Bundle.entry[${entry.index}].resource` } });
     });
   }
