@@ -91,7 +91,7 @@ function parseEntry(e: unknown, index: number, base: string): ParsedEntry {
     case 'GET':
       return { ...common, method, read: getOf(parsed, bad) };
     default:
-      throw bad(`method ${method} is not supported`);
+      throw FhirError.badRequest(`request.method ${method.slice(0, 20)} is not supported`);
   }
 }
 
