@@ -42,5 +42,7 @@ export interface AppEnv {
     fhirBase: string;
     /** Who is calling (set by the auth middleware on every route but /healthz). */
     principal: Principal;
+    /** The JSON body, parsed once (src/http/json-body.ts); undefined without one or in another media type. */
+    body: unknown;
   };
 }

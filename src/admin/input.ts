@@ -1,16 +1,12 @@
 import type { Context } from 'hono';
+import type { AppEnv } from '../env.js';
 import { FhirError } from '../fhir/errors.js';
 import { isJsonObject, type JsonObject } from '../fhir/json.js';
 import { TENANT_ID } from '../core/ids.js';
 
-/** The JSON object body of an admin request; 400 otherwise. */
-export async function jsonBody(c: Context): Promise<JsonObject> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+/** The JSON object body of an admin request (parsed by src/http/json-body.ts); 400 otherwise. */
+export function jsonBody(c: Context<AppEnv>): JsonObject {
+  const body = c.var.body;
   if (!isJsonObject(body)) throw FhirError.badRequest('The body must be a JSON object');
   return body;
 }

@@ -2,6 +2,7 @@ import type { Deps } from '../env.js';
 import { withSession, type FhirContext } from '../fhir/context.js';
 import { FhirError } from '../fhir/errors.js';
 import type { Repository } from '../fhir/repository/repository.js';
+import { jsonBody } from '../fhir/request.js';
 import { CONTENT_TYPES, formatRows } from './run-format.js';
 import { parseRunRequest, referencedViewId, type RunRequest } from './run-parameters.js';
 import { parseViewDefinition } from './view-definition.js';
@@ -21,17 +22,9 @@ export const RUN_OPERATIONS: ReadonlySet<string> = new Set(['$run', '$viewdefini
 
 async function body(c: FhirContext): Promise<unknown> {
   if (c.req.method !== 'POST') return undefined;
-  const text = await c.req.text();
-  if (text.trim() === '') return undefined;
-  const media = c.req.header('content-type');
-  if (media !== undefined && !/^application\/(fhir\+)?json\s*(;|$)/i.test(media)) {
-    throw FhirError.unsupportedMediaType(`Unsupported Content-Type "${media}": send a Parameters resource as application/fhir+json`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+  // No body at all is no parameters, whatever its media type says.
+  if ((await c.req.text()).trim() === '') return undefined;
+  return jsonBody(c, 'a Parameters resource');
 }
 
 async function storedView(repo: Repository, id: string): Promise<unknown> {

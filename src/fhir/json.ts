@@ -9,6 +9,27 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes as UTF-8 (RFC 8259 §8.1): 400 for bytes that are not, where a lenient decoder would store U+FFFD. */
+export function decodeUtf8(bytes: ArrayBuffer | Uint8Array, what: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw FhirError.badRequest(`${what} is not valid UTF-8`);
+  }
+}
+
+/** JSON text checked by assertJsonText, then parsed: the one place a request's JSON is parsed. */
+export function parseJsonText(text: string, maxDepth: number, what: string): unknown {
+  assertJsonText(text, maxDepth);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw FhirError.badRequest(`${what} is not valid JSON`);
+  }
+}
+
 /**
  * Checks JSON text before anything parses it, in one pass without recursion:
  * - 413 when objects and arrays nest deeper than `max`. JSON.parse copes with any depth, but

@@ -1,10 +1,12 @@
 import { FhirError } from './errors.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import type { JsonObject } from './json.js';
+import { isId } from './interactions/id.js';
+import { parseIfMatch } from './interactions/if-match.js';
+import { checkResource } from './interactions/resource.js';
 import { isResourceType } from './search/registry.js';
 import { isExtraStoredType } from '../analytics/stored-types.js';
 import type { FhirContext } from './context.js';
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const JSON_MEDIA = /^application\/(fhir\+)?json\s*(;|$)/i;
 
 /**
@@ -21,10 +23,10 @@ export function resourceTypeParam(c: FhirContext, sharedTypes: ReadonlySet<strin
   return type;
 }
 
-/** R4 §2.1.0.4 id: [A-Za-z0-9\-\.]{1,64}. */
+/** The [id] of the URL (R4 §2.1.0.4). */
 export function idParam(c: FhirContext, name = 'id'): string {
   const id = c.req.param(name) ?? '';
-  if (!ID.test(id)) throw FhirError.badRequest(`Invalid id "${id.slice(0, 80)}"`);
+  if (!isId(id)) throw FhirError.badRequest(`Invalid id "${id.slice(0, 80)}"`);
   return id;
 }
 
@@ -34,37 +36,26 @@ export function versionParam(c: FhirContext): number {
   return Number(vid);
 }
 
-/** The JSON resource of the body: media type, JSON syntax, object, resourceType matching the URL. */
-export async function readResource(c: FhirContext, type: string): Promise<JsonObject> {
+/**
+ * The JSON body (parsed once by src/http/json-body.ts) of a request that takes FHIR JSON: 415 for
+ * another media type. `what` says what to send.
+ */
+export function jsonBody(c: FhirContext, what: string): unknown {
   const media = c.req.header('content-type');
   if (media !== undefined && !JSON_MEDIA.test(media)) {
-    throw FhirError.unsupportedMediaType(`Unsupported Content-Type "${media}": send application/fhir+json`);
+    throw FhirError.unsupportedMediaType(`Unsupported Content-Type "${media.slice(0, 100)}": send ${what} as application/fhir+json`);
   }
-  const text = await c.req.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
-  if (!isJsonObject(body)) throw FhirError.badRequest('The body must be a JSON object (a FHIR resource)');
-  if (body.resourceType !== type) {
-    throw FhirError.badRequest(`resourceType "${String(body.resourceType)}" in the body does not match "${type}" in the URL`, ['resourceType']);
-  }
-  if (body.id !== undefined && (typeof body.id !== 'string' || !ID.test(body.id))) {
-    throw FhirError.badRequest('Invalid id in the body', ['id']);
-  }
-  if (body.meta !== undefined && !isJsonObject(body.meta)) throw FhirError.badRequest('meta must be an object', ['meta']);
-  return body;
+  return c.var.body;
+}
+
+/** The resource of a create or update: FHIR JSON, of the type of the URL (interactions/resource.ts). */
+export function readResource(c: FhirContext, type: string): JsonObject {
+  return checkResource(jsonBody(c, `a ${type}`), type);
 }
 
 /** `If-Match: W/"3"` (or "3") → 3; absent → undefined; anything else → 400. */
 export function ifMatch(c: FhirContext): number | undefined {
-  const header = c.req.header('if-match');
-  if (header === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"([1-9][0-9]{0,8})"\s*$/.exec(header);
-  if (!m?.[1]) throw FhirError.badRequest(`Invalid If-Match "${header.slice(0, 80)}": expected W/"<versionId>"`);
-  return Number(m[1]);
+  return parseIfMatch(c.req.header('if-match'), 'If-Match');
 }
 
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';

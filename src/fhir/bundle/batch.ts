@@ -1,6 +1,7 @@
 import { FhirError } from '../errors.js';
+import { fromDatabase } from '../db-errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { ParsedEntry } from './entries.js';
+import type { InvalidEntry, ParsedEntry } from './entries.js';
 import { runTransaction, type BundleContext, type EntryResult } from './transaction.js';
 
 export interface BatchResult extends EntryResult {
@@ -13,22 +14,29 @@ export interface BatchResult extends EntryResult {
  */
 export async function runBatch(
   open: <T>(fn: (repo: Repository) => Promise<T>) => Promise<T>,
-  entries: ParsedEntry[],
+  entries: (ParsedEntry | InvalidEntry)[],
   ctx: BundleContext,
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
   for (const entry of entries) {
     try {
-      const one = await open((repo) => runTransaction(repo, [entry], ctx));
-      results.push(one[entry.index]!);
+      if (entry.method === 'invalid') throw entry.error;
+      results.push(...(await open((repo) => runTransaction(repo, [entry], ctx))));
     } catch (err) {
-      if (!(err instanceof FhirError)) throw err;
-      results.push({ status: `${err.status} ${statusText(err.status)}`, outcome: err.toOutcome() });
+      // What the error renderer would answer for the entry alone (a conflict, a cost cap), else ours: rethrown.
+      const fhir = err instanceof FhirError ? err : fromDatabase(err);
+      if (fhir === undefined) throw err;
+      results.push({ status: `${fhir.status} ${statusText(fhir.status)}`, outcome: fhir.toOutcome() });
     }
   }
   return results;
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 413: 'Content Too Large',
+  422: 'Unprocessable Entity', 429: 'Too Many Requests', 503: 'Service Unavailable',
+};
+
 function statusText(status: number): string {
-  return ({ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity' } as Record<number, string>)[status] ?? 'Error';
+  return STATUS_TEXT[status] ?? 'Error';
 }

@@ -1,26 +1,26 @@
 import { FhirError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
+import { isId } from '../interactions/id.js';
+import { parseIfMatch } from '../interactions/if-match.js';
+import { assertIdOfUrl, checkResource } from '../interactions/resource.js';
 import { isResourceType } from '../search/registry.js';
 
-/** What one Bundle.entry.request asks for (R4 §3.1.0.11), parsed and checked. */
-export type EntryAction =
-  | { method: 'POST'; type: string; ifNoneExist?: string }
-  | { method: 'PUT'; type: string; id: string }
-  | { method: 'PUT'; type: string; criteria: string }
-  | { method: 'PATCH'; type: string; id: string }
-  | { method: 'DELETE'; type: string; id: string }
-  | { method: 'DELETE'; type: string; criteria: string }
-  | { method: 'GET'; type: string; id?: string; versionId?: number; query?: string };
+/** What a PUT, PATCH or DELETE entry aims at: one id, or the criteria of a conditional interaction. */
+export type Target = { kind: 'id'; id: string } | { kind: 'criteria'; criteria: string };
 
-export interface ParsedEntry {
+interface EntryBase {
   index: number;
   fullUrl?: string;
-  resource?: JsonObject;
-  action: EntryAction;
-  ifMatch?: number;
+  type: string;
 }
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/** One Bundle.entry (R4 §3.1.0.11), parsed and checked: each method carries exactly its fields. */
+export type PostEntry = EntryBase & { method: 'POST'; resource: JsonObject; ifNoneExist?: string };
+export type PutEntry = EntryBase & { method: 'PUT'; resource: JsonObject; target: Target; ifMatch?: number };
+export type PatchEntry = EntryBase & { method: 'PATCH'; resource: JsonObject; target: Target; ifMatch?: number };
+export type DeleteEntry = EntryBase & { method: 'DELETE'; target: Target; ifMatch?: number };
+export type GetEntry = EntryBase & { method: 'GET'; read: { id: string; versionId?: number } | { query: string } };
+export type ParsedEntry = PostEntry | PutEntry | PatchEntry | DeleteEntry | GetEntry;
 
 export function entryError(index: number, err: unknown): unknown {
   if (!(err instanceof FhirError)) return err;
@@ -28,67 +28,104 @@ export function entryError(index: number, err: unknown): unknown {
   return new FhirError(err.status, err.code, `Bundle.entry[${index}]: ${err.message}`, { issues, headers: err.headers });
 }
 
-function parseUrl(index: number, method: string, raw: string, base: string): EntryAction {
+interface EntryUrl {
+  type: string;
+  /** The path after the type: [] for [type], [id], or [id, '_history', vid]. */
+  rest: string[];
+  query: string | undefined;
+}
+
+function parseUrl(raw: string, base: string, bad: (why: string) => FhirError): EntryUrl {
   const url = raw.startsWith(`${base}/`) ? raw.slice(base.length + 1) : raw.replace(/^\//, '');
-  const [path = '', query] = url.split('?', 2) as [string, string | undefined];
-  const parts = path.split('/');
-  const type = parts[0] ?? '';
-  const bad = (why: string) => FhirError.badRequest(`Bundle.entry[${index}].request.url "${raw.slice(0, 100)}": ${why}`);
+  const q = url.indexOf('?');
+  const [type = '', ...rest] = (q < 0 ? url : url.slice(0, q)).split('/');
   if (!isResourceType(type)) throw bad('not a resource type');
-  const id = parts[1];
-  if (id !== undefined && !ID.test(id)) throw bad('invalid id');
+  if (rest[0] !== undefined && !isId(rest[0])) throw bad('invalid id');
+  return { type, rest, query: q < 0 ? undefined : url.slice(q + 1) };
+}
+
+/** [type]/[id] or [type]?criteria, the targets of PUT, PATCH and DELETE. */
+function targetOf({ rest, query }: EntryUrl, method: string, bad: (why: string) => FhirError): Target {
+  const [id] = rest;
+  if (rest.length === 1 && id !== undefined && query === undefined) return { kind: 'id', id };
+  if (rest.length === 0 && query) return { kind: 'criteria', criteria: query };
+  throw bad(`${method} takes [type]/[id] or [type]?criteria`);
+}
+
+function getOf({ rest, query }: EntryUrl, bad: (why: string) => FhirError): GetEntry['read'] {
+  const [id, history, vid = ''] = rest;
+  if (id !== undefined && rest.length === 3 && history === '_history' && /^[1-9][0-9]{0,8}$/.test(vid)) return { id, versionId: Number(vid) };
+  if (id !== undefined && rest.length === 1) return { id };
+  if (rest.length === 0) return { query: query ?? '' };
+  throw bad('GET takes [type]/[id], [type]/[id]/_history/[vid] or [type]?query');
+}
+
+function parseEntry(e: unknown, index: number, base: string): ParsedEntry {
+  if (!isJsonObject(e) || !isJsonObject(e.request)) throw FhirError.badRequest('the entry needs a request');
+  const { method, url, ifNoneExist } = e.request;
+  if (typeof method !== 'string' || typeof url !== 'string') throw FhirError.badRequest('request needs method and url');
+  const bad = (why: string) => FhirError.badRequest(`request.url "${url.slice(0, 100)}": ${why}`);
+  const parsed = parseUrl(url, base, bad);
+  const { type } = parsed;
+  const common = { index, type, ...(typeof e.fullUrl === 'string' ? { fullUrl: e.fullUrl } : {}) };
+  const ifMatch = parseIfMatch(e.request.ifMatch, 'request.ifMatch');
+  const resource = (checked: boolean): JsonObject => {
+    if (!isJsonObject(e.resource)) throw FhirError.badRequest(`${method} needs a resource`);
+    return checked ? checkResource(e.resource, type) : e.resource;
+  };
   switch (method) {
     case 'POST':
-      if (parts.length !== 1) throw bad('POST takes [type]');
-      return { method, type };
-    case 'PUT': case 'DELETE': {
-      const m = method as 'PUT' | 'DELETE';
-      if (parts.length === 2 && query === undefined) return m === 'PUT' ? { method: m, type, id: id! } : { method: m, type, id: id! };
-      if (parts.length === 1 && query) return m === 'PUT' ? { method: m, type, criteria: query } : { method: m, type, criteria: query };
-      throw bad(`${method} takes [type]/[id] or [type]?criteria`);
+      if (parsed.rest.length !== 0) throw bad('POST takes [type]');
+      return { ...common, method, resource: resource(true), ...(typeof ifNoneExist === 'string' ? { ifNoneExist } : {}) };
+    case 'PUT': {
+      const target = targetOf(parsed, method, bad);
+      const body = resource(true);
+      if (target.kind === 'id') assertIdOfUrl(body, target.id);
+      return { ...common, method, resource: body, target, ifMatch };
     }
     case 'PATCH':
-      if (parts.length !== 2) throw bad('PATCH takes [type]/[id]');
-      return { method, type, id: id! };
-    case 'GET': {
-      if (parts.length === 4 && parts[2] === '_history' && /^[1-9][0-9]{0,8}$/.test(parts[3] ?? '')) return { method, type, id, versionId: Number(parts[3]) };
-      if (parts.length === 2) return { method, type, id };
-      if (parts.length === 1) return { method, type, query: query ?? '' };
-      throw bad('GET takes [type]/[id], [type]/[id]/_history/[vid] or [type]?query');
-    }
+      // The resource is the patch: a Binary holding a JSON Patch, or a FHIRPath Patch Parameters.
+      return { ...common, method, target: targetOf(parsed, method, bad), resource: resource(false), ifMatch };
+    case 'DELETE':
+      return { ...common, method, target: targetOf(parsed, method, bad), ifMatch };
+    case 'GET':
+      return { ...common, method, read: getOf(parsed, bad) };
     default:
-      throw bad(`method ${method} is not supported`);
+      throw FhirError.badRequest(`request.method ${method.slice(0, 20)} is not supported`);
   }
 }
 
-function ifMatchOf(index: number, raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const m = typeof raw === 'string' ? /^\s*(?:W\/)?"([1-9][0-9]{0,8})"\s*$/.exec(raw) : null;
-  if (!m?.[1]) throw FhirError.badRequest(`Bundle.entry[${index}].request.ifMatch must be W/"<versionId>"`);
-  return Number(m[1]);
+/** A malformed entry of a batch: answered with its error, while the other entries run. */
+export interface InvalidEntry {
+  index: number;
+  method: 'invalid';
+  error: unknown;
 }
 
-/** The entries of a transaction or batch Bundle; any malformed entry is a 400 naming it. */
-export function parseEntries(bundle: JsonObject, base: string): ParsedEntry[] {
+function entriesOf(bundle: JsonObject): unknown[] {
   const entries = bundle.entry ?? [];
   if (!Array.isArray(entries)) throw FhirError.badRequest('Bundle.entry must be an array');
-  return entries.map((e, index) => {
-    if (!isJsonObject(e) || !isJsonObject(e.request)) throw FhirError.badRequest(`Bundle.entry[${index}] needs a request`);
-    const { method, url, ifNoneExist, ifMatch } = e.request;
-    if (typeof method !== 'string' || typeof url !== 'string') throw FhirError.badRequest(`Bundle.entry[${index}].request needs method and url`);
-    const action = parseUrl(index, method, url, base);
-    if (action.method === 'POST' && typeof ifNoneExist === 'string') action.ifNoneExist = ifNoneExist;
-    const resource = e.resource;
-    if (['POST', 'PUT', 'PATCH'].includes(action.method)) {
-      if (!isJsonObject(resource)) throw FhirError.badRequest(`Bundle.entry[${index}] (${method}) needs a resource`);
-      if (action.method !== 'PATCH' && resource.resourceType !== action.type) {
-        throw FhirError.badRequest(`Bundle.entry[${index}]: resourceType ${String(resource.resourceType)} does not match ${action.type}`);
-      }
-      if (action.method === 'PUT' && 'id' in action && resource.id !== action.id) {
-        throw FhirError.badRequest(`Bundle.entry[${index}]: the resource id must match the id in request.url`);
-      }
+  return entries;
+}
+
+/** The entries of a transaction Bundle; any malformed entry is a 400 naming it, for the whole transaction. */
+export function parseEntries(bundle: JsonObject, base: string): ParsedEntry[] {
+  return entriesOf(bundle).map((e, index) => {
+    try {
+      return parseEntry(e, index, base);
+    } catch (err) {
+      throw entryError(index, err);
     }
-    const fullUrl = typeof e.fullUrl === 'string' ? e.fullUrl : undefined;
-    return { index, fullUrl, resource: isJsonObject(resource) ? resource : undefined, action, ifMatch: ifMatchOf(index, ifMatch) };
+  });
+}
+
+/** The entries of a batch Bundle: each stands alone (R4 §3.1.0.11.1), a malformed one too. */
+export function parseBatchEntries(bundle: JsonObject, base: string): (ParsedEntry | InvalidEntry)[] {
+  return entriesOf(bundle).map((e, index) => {
+    try {
+      return parseEntry(e, index, base);
+    } catch (err) {
+      return { index, method: 'invalid', error: err };
+    }
   });
 }

@@ -1,7 +1,12 @@
 import type { Json, JsonObject } from '../json.js';
 
-/** Conditional references (R4 §3.1.0.11.3): `Type?criteria` in a Reference.reference. */
-export const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]+)\?(.+)$/;
+const CONDITIONAL_REFERENCE = /^([A-Z][A-Za-z]+)\?(.+)$/;
+
+/** A conditional reference (R4 §3.1.0.11.3): `Type?criteria` in a Reference.reference. */
+export function conditionalReference(reference: string): { type: string; query: string } | undefined {
+  const m = CONDITIONAL_REFERENCE.exec(reference);
+  return m?.[1] && m[2] ? { type: m[1], query: m[2] } : undefined;
+}
 
 /** Every `reference` string in a resource (contained resources included). */
 export function referenceStrings(value: Json | undefined, out: string[] = []): string[] {

@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { FhirError } from '../errors.js';
-import { criteriaParams, findMatches } from '../handlers/conditional.js';
-import { assertJsonText, type JsonObject } from '../json.js';
-import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
+import { createTarget } from '../interactions/create.js';
+import { criteriaParams, oneMatch } from '../interactions/criteria.js';
+import { conditionalDeleteTargets, deleteById } from '../interactions/delete.js';
+import type { InteractionOptions } from '../interactions/options.js';
+import { conditionalPatchId, entryPatchDoc, patchById } from '../interactions/patch.js';
+import { conditionalUpdateId } from '../interactions/update.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/tables.js';
-import type { WriteItem } from '../repository/write.js';
-import type { ParseOptions } from '../search/parse.js';
-import { entryError, type ParsedEntry } from './entries.js';
+import { checkIfMatch, type WriteItem, type WriteResult } from '../repository/write.js';
+import { entryError, type DeleteEntry, type ParsedEntry, type PatchEntry, type PostEntry, type PutEntry } from './entries.js';
 import { readEntry } from './read-entry.js';
-import { CONDITIONAL_REFERENCE, referenceStrings, rewriteReferences } from './rewrite.js';
+import { conditionalReference, referenceStrings, rewriteReferences } from './rewrite.js';
 
 export interface EntryResult {
   status: string;
@@ -18,16 +19,7 @@ export interface EntryResult {
   resource?: string | null;
 }
 
-export interface BundleContext {
-  search: Omit<ParseOptions, 'strict'>;
-  conditionalDeleteMax: number;
-  /** MAX_JSON_DEPTH, for the JSON Patch a Binary entry carries (the body check cannot see into it). */
-  maxJsonDepth: number;
-  /** MAX_BODY_BYTES: the most a PATCH entry may grow its resource to. */
-  maxBodyBytes: number;
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+export type BundleContext = InteractionOptions;
 
 async function withEntry<T>(entry: ParsedEntry, fn: () => Promise<T>): Promise<T> {
   try {
@@ -37,122 +29,134 @@ async function withEntry<T>(entry: ParsedEntry, fn: () => Promise<T>): Promise<T
   }
 }
 
-/** One match of a conditional reference or operation; 412 for none or several (R4 §3.1.0.11.3). */
-async function single(ctx: BundleContext, repo: Repository, type: string, query: string, what: string): Promise<StoredVersion | undefined> {
-  // criteriaParams: the rule of the HTTP conditional operations, a 400 without selective criteria
-  // (`_count=1` alone would otherwise match every resource of the type).
-  const found = await findMatches(ctx.search, repo, type, criteriaParams(query, type), 1);
-  if (found.length > 1) throw FhirError.preconditionFailed(`${what} "${type}?${query.slice(0, 100)}" matches more than one resource`);
-  return found[0];
+function written(r: WriteResult): EntryResult {
+  return { status: r.created ? '201 Created' : '200 OK', version: r.version, resource: r.version.body };
 }
 
-function patchDoc(resource: JsonObject, maxJsonDepth: number): PatchDoc {
-  if (resource.resourceType === 'Binary' && typeof resource.data === 'string') {
-    // A JSON Patch travels in a transaction as a Binary (R4 §3.1.0.11).
-    let body: unknown;
-    try {
-      const text = UTF8.decode(Buffer.from(resource.data, 'base64'));
-      assertJsonText(text, maxJsonDepth);
-      body = JSON.parse(text);
-    } catch (err) {
-      if (err instanceof FhirError) throw err;
-      throw FhirError.badRequest('The Binary of a PATCH entry does not hold a JSON Patch');
-    }
-    return { kind: 'json-patch', body };
+/** The state of one transaction: the answers so far, and the resources already taken by an entry. */
+class Run {
+  readonly results = new Map<ParsedEntry, EntryResult>();
+  private readonly targets = new Set<string>();
+
+  constructor(readonly repo: Repository, readonly ctx: BundleContext) {}
+
+  /** One resource, one entry: two entries writing the same resource would each undo the other. */
+  claim(key: string): void {
+    if (this.targets.has(key)) throw FhirError.badRequest(`${key} is the target of more than one entry of the transaction`);
+    this.targets.add(key);
   }
-  return { kind: 'fhirpath', body: resource };
+}
+
+async function runDelete(run: Run, entry: DeleteEntry): Promise<void> {
+  const { repo, ctx } = run;
+  const { type, target } = entry;
+  repo.authorize('delete', type);
+  const ids = target.kind === 'id' ? [target.id] : (await conditionalDeleteTargets(repo, ctx, type, criteriaParams(target.criteria, type))).map((v) => v.id);
+  for (const id of ids) {
+    run.claim(`${type}/${id}`);
+    await deleteById(repo, type, id, entry.ifMatch);
+  }
+  run.results.set(entry, { status: '204 No Content' });
+}
+
+/** Where a POST or PUT entry writes, decided before anything is written; or the If-None-Exist match. */
+async function writeTarget(run: Run, entry: PostEntry | PutEntry): Promise<{ kind: 'existing'; version: StoredVersion } | { kind: 'write'; id: string; freshId: boolean }> {
+  const { repo, ctx } = run;
+  const { type } = entry;
+  if (entry.method === 'POST') {
+    repo.authorize('create', type);
+    const criteria = entry.ifNoneExist === undefined ? undefined : criteriaParams(entry.ifNoneExist, type);
+    const target = await createTarget(repo, ctx.search, type, criteria);
+    return target.kind === 'new' ? { kind: 'write', id: target.id, freshId: true } : target;
+  }
+  repo.authorize('update', type);
+  const { target } = entry;
+  const id = target.kind === 'id' ? target.id : await conditionalUpdateId(repo, ctx.search, type, criteriaParams(target.criteria, type), entry.resource);
+  if (entry.ifMatch !== undefined) {
+    // writeMany checks it too, for all entries at once; here the 412 names its entry.
+    const current = await repo.readForUpdate(type, id);
+    checkIfMatch(entry.ifMatch, current && { version_id: current.versionId }, `${type}/${id}`);
+  }
+  return { kind: 'write', id, freshId: false };
+}
+
+async function runPatch(run: Run, entry: PatchEntry, resolved: ReadonlyMap<string, string>): Promise<void> {
+  const { repo, ctx } = run;
+  const { type, target } = entry;
+  repo.authorize('patch', type);
+  const id = target.kind === 'id' ? target.id : await conditionalPatchId(repo, ctx, type, criteriaParams(target.criteria, type));
+  run.claim(`${type}/${id}`);
+  const doc = entryPatchDoc(rewriteReferences(entry.resource, resolved), ctx.maxJsonDepth);
+  run.results.set(entry, written(await patchById(repo, ctx, type, id, doc, entry.ifMatch)));
+}
+
+/** Conditional references of the writes, each resolved once by search in this transaction. */
+async function resolveReferences(run: Run, writes: { entry: ParsedEntry; item: WriteItem }[], known: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const resolved = new Map(known);
+  for (const { entry, item } of writes) {
+    for (const ref of referenceStrings(item.input)) {
+      const cond = conditionalReference(ref);
+      if (!cond || resolved.has(ref)) continue;
+      const match = await withEntry(entry, async () => {
+        const found = await oneMatch(run.repo, run.ctx.search, cond.type, criteriaParams(cond.query, cond.type), `Conditional reference "${ref.slice(0, 100)}"`);
+        if (!found) throw FhirError.preconditionFailed(`Conditional reference "${ref.slice(0, 100)}" matches no resource`);
+        return found;
+      });
+      resolved.set(ref, `${match.resourceType}/${match.id}`);
+    }
+  }
+  return resolved;
 }
 
 /**
  * A transaction (R4 §3.1.0.11.1) inside the request's one database transaction: DELETE, then
  * POST, then PUT and PATCH, then GET; fullUrls and conditional references resolved before any
  * write; all creates and updates written together by writeMany. Any error aborts everything.
+ * Every rule of an entry (matches, ids, shared resources, If-Match) is the HTTP interaction's,
+ * from src/fhir/interactions/; what is the transaction's own is the order, the references
+ * between entries, and one entry per resource.
  */
 export async function runTransaction(repo: Repository, entries: ParsedEntry[], ctx: BundleContext): Promise<EntryResult[]> {
-  const results: EntryResult[] = new Array(entries.length);
-  const targets = new Set<string>();
-  const claim = (entry: ParsedEntry, key: string) => {
-    if (targets.has(key)) throw entryError(entry.index, FhirError.badRequest(`${key} is the target of more than one entry of the transaction`));
-    targets.add(key);
-  };
-
-  for (const entry of entries.filter((e) => e.action.method === 'DELETE')) {
-    await withEntry(entry, async () => {
-      const a = entry.action as { type: string; id?: string; criteria?: string };
-      repo.authorize('delete', a.type);
-      const ids = a.id !== undefined ? [a.id] : (await findMatches(ctx.search, repo, a.type, criteriaParams(a.criteria!, a.type), ctx.conditionalDeleteMax)).map((v) => v.id);
-      if (ids.length > ctx.conditionalDeleteMax) throw FhirError.preconditionFailed(`The criteria match more than ${ctx.conditionalDeleteMax} resources`);
-      for (const id of ids) {
-        claim(entry, `${a.type}/${id}`);
-        const done = await repo.delete(a.type, id, entry.ifMatch);
-        if (done === undefined && a.id !== undefined) throw FhirError.notFound(`${a.type}/${id} is not known`);
-      }
-      results[entry.index] = { status: '204 No Content' };
-    });
+  const run = new Run(repo, ctx);
+  for (const entry of entries) {
+    if (entry.method === 'DELETE') await withEntry(entry, () => runDelete(run, entry));
   }
 
   // Ids first: every fullUrl must be known before any reference is rewritten.
   const idOf = new Map<string, string>();
-  const writes: { entry: ParsedEntry; item: WriteItem }[] = [];
-  for (const entry of entries.filter((e) => e.action.method === 'POST' || e.action.method === 'PUT')) {
+  const writes: { entry: PostEntry | PutEntry; item: WriteItem }[] = [];
+  for (const entry of entries) {
+    if (entry.method !== 'POST' && entry.method !== 'PUT') continue;
     await withEntry(entry, async () => {
-      const a = entry.action;
-      repo.authorize(a.method === 'POST' ? 'create' : 'update', a.type);
-      let id: string;
-      let fresh = false;
-      if (a.method === 'POST') {
-        const existing = a.ifNoneExist === undefined ? undefined : await single(ctx, repo, a.type, a.ifNoneExist.replace(/^[^?]*\?/, ''), 'ifNoneExist');
-        if (existing) {
-          results[entry.index] = { status: '200 OK', version: existing, resource: existing.body };
-          if (entry.fullUrl) idOf.set(entry.fullUrl, `${a.type}/${existing.id}`);
-          return;
-        }
-        id = randomUUID();
-        fresh = true;
-      } else if ('criteria' in a) {
-        const match = await single(ctx, repo, a.type, a.criteria, 'Conditional update');
-        id = match?.id ?? (typeof entry.resource!.id === 'string' ? entry.resource!.id : randomUUID());
-      } else {
-        id = (a as { id: string }).id;
+      const target = await writeTarget(run, entry);
+      if (target.kind === 'existing') {
+        run.results.set(entry, { status: '200 OK', version: target.version, resource: target.version.body });
+        if (entry.fullUrl) idOf.set(entry.fullUrl, `${entry.type}/${target.version.id}`);
+        return;
       }
-      claim(entry, `${a.type}/${id}`);
-      if (entry.fullUrl) idOf.set(entry.fullUrl, `${a.type}/${id}`);
-      writes.push({ entry, item: { type: a.type, id, input: entry.resource!, freshId: fresh, ifMatch: entry.ifMatch, path: `Bundle.entry[${entry.index}].resource` } });
+      if (entry.fullUrl) idOf.set(entry.fullUrl, `${entry.type}/${target.id}`);
+      run.claim(`${entry.type}/${target.id}`);
+      writes.push({ entry, item: { type: entry.type, id: target.id, input: entry.resource, freshId: target.freshId, ifMatch: entry.method === 'PUT' ? entry.ifMatch : undefined, path: `Bundle.entry[${entry.index}].resource` } });
     });
   }
 
-  // Conditional references, each resolved once by search in this transaction.
-  const resolved = new Map(idOf);
-  for (const { entry, item } of writes) {
-    for (const ref of referenceStrings(item.input)) {
-      const m = CONDITIONAL_REFERENCE.exec(ref);
-      if (!m || resolved.has(ref)) continue;
-      const match = await withEntry(entry, () => single(ctx, repo, m[1]!, m[2]!, 'Conditional reference'));
-      if (!match) throw entryError(entry.index, FhirError.preconditionFailed(`Conditional reference "${ref.slice(0, 100)}" matches no resource`));
-      resolved.set(ref, `${match.resourceType}/${match.id}`);
-    }
-  }
+  const resolved = await resolveReferences(run, writes, idOf);
   for (const w of writes) w.item.input = rewriteReferences({ ...w.item.input, id: w.item.id }, resolved);
-
-  const written = await repo.writeMany(writes.map((w) => w.item));
-  written.forEach((r, i) => {
-    const entry = writes[i]!.entry;
-    results[entry.index] = { status: r.created ? '201 Created' : '200 OK', version: r.version, resource: r.version.body };
+  const results = await repo.writeMany(writes.map((w) => w.item));
+  writes.forEach((w, i) => {
+    const r = results[i];
+    if (r) run.results.set(w.entry, written(r));
   });
 
-  for (const entry of entries.filter((e) => e.action.method === 'PATCH')) {
-    await withEntry(entry, async () => {
-      const a = entry.action as { type: string; id: string };
-      repo.authorize('patch', a.type);
-      claim(entry, `${a.type}/${a.id}`);
-      const r = await patchResource(repo, a.type, a.id, patchDoc(rewriteReferences(entry.resource!, resolved), ctx.maxJsonDepth), entry.ifMatch, { maxBytes: ctx.maxBodyBytes });
-      results[entry.index] = { status: '200 OK', version: r.version, resource: r.version.body };
-    });
+  for (const entry of entries) {
+    if (entry.method === 'PATCH') await withEntry(entry, () => runPatch(run, entry, resolved));
   }
-
-  for (const entry of entries.filter((e) => e.action.method === 'GET')) {
-    results[entry.index] = await withEntry(entry, () => readEntry(repo, entry, ctx.search));
+  for (const entry of entries) {
+    if (entry.method === 'GET') run.results.set(entry, await withEntry(entry, () => readEntry(repo, entry, ctx.search)));
   }
-  return results;
+  return entries.map((e) => {
+    const result = run.results.get(e);
+    if (!result) throw new Error(`Bundle.entry[${e.index}] was not answered`);
+    return result;
+  });
 }
-

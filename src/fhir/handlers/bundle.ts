@@ -1,22 +1,17 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, etag, type EntryParts } from '../bundle.js';
 import { runBatch, type BatchResult } from '../bundle/batch.js';
-import { parseEntries } from '../bundle/entries.js';
+import { parseBatchEntries, parseEntries } from '../bundle/entries.js';
 import { runTransaction } from '../bundle/transaction.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { isJsonObject } from '../json.js';
-import { returnPreference } from '../request.js';
+import { jsonBody, returnPreference } from '../request.js';
 import { sendJson } from '../respond.js';
-import { searchOptions } from './conditional.js';
+import { interactionOptions } from './options.js';
 
-async function readBundle(c: FhirContext) {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+function readBundle(c: FhirContext) {
+  const body = jsonBody(c, 'a Bundle');
   if (!isJsonObject(body) || body.resourceType !== 'Bundle') throw FhirError.badRequest('POST to the base takes a Bundle');
   if (body.type !== 'transaction' && body.type !== 'batch') throw FhirError.badRequest('Bundle.type must be transaction or batch');
   return body;
@@ -28,26 +23,28 @@ function limitOf(value: unknown, fallback: number): number {
 
 /** POST [base] with a transaction or batch Bundle (R4 §3.1.0.11). */
 export const bundle = (deps: Deps) => async (c: FhirContext) => {
-  const body = await readBundle(c);
-  const entries = parseEntries(body, c.var.fhirBase);
+  const body = readBundle(c);
+  // A transaction refuses a malformed entry as a whole; a batch answers it and runs the others.
+  const transaction = body.type === 'transaction' ? parseEntries(body, c.var.fhirBase) : undefined;
+  const entries = transaction ?? parseBatchEntries(body, c.var.fhirBase);
   const max = deps.config.maxBundleEntries;
   if (entries.length > max) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; at most ${max} are accepted`);
-  const ctx = { search: searchOptions(c, deps), conditionalDeleteMax: deps.config.conditionalDeleteMax, maxJsonDepth: deps.config.maxJsonDepth, maxBodyBytes: deps.config.maxBodyBytes };
-  const access = entries.every((e) => e.action.method === 'GET') ? 'read' : 'write';
+  const ctx = interactionOptions(c, deps);
+  const access = entries.every((e) => e.method === 'GET' || e.method === 'invalid') ? 'read' : 'write';
   const tenantLimit = (tenant: { config: Record<string, unknown> } | null) => {
     const limit = limitOf(tenant?.config.maxBundleEntries, max);
     if (entries.length > limit) throw FhirError.tooLarge(`The Bundle has ${entries.length} entries; this tenant accepts at most ${limit}`);
   };
   const open = <T>(fn: Parameters<typeof withSession<T>>[3]) => withSession(c, deps, { check: 'each-part', write: access === 'write' }, fn);
-  if (body.type === 'batch') {
+  if (transaction === undefined) {
     // Once for the whole batch, before its entries: the tenant's bundle limit (and its existence
     // and status) refuse the batch itself, not each entry of it in turn, and an empty batch too.
     await open(async (_repo, info) => tenantLimit(info.tenant));
   }
-  const results: BatchResult[] = body.type === 'transaction'
+  const results: BatchResult[] = transaction
     ? await open((repo, info) => {
       tenantLimit(info.tenant);
-      return runTransaction(repo, entries, ctx);
+      return runTransaction(repo, transaction, ctx);
     })
     : await runBatch((fn) => open((repo) => fn(repo)), entries, ctx);
   const minimal = returnPreference(c) === 'minimal';

@@ -1,8 +1,8 @@
 import type { Deps } from '../../env.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
-import { idParam, resourceTypeParam } from '../request.js';
+import { isJsonObject } from '../json.js';
+import { idParam, jsonBody, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { validateResource } from '../validation/validate.js';
 
@@ -13,12 +13,7 @@ import { validateResource } from '../validation/validate.js';
  * tenants are refused as usual.
  */
 async function validate(c: FhirContext, deps: Deps, type: string): Promise<Response> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw FhirError.badRequest('The body is not valid JSON');
-  }
+  const body = jsonBody(c, `a ${type} or a Parameters`);
   let resource: unknown = body;
   if (isJsonObject(body) && body.resourceType === 'Parameters' && type !== 'Parameters') {
     const param = Array.isArray(body.parameter) ? body.parameter.find((p) => isJsonObject(p) && p.name === 'resource') : undefined;
@@ -29,7 +24,7 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
     throw FhirError.badRequest(`$validate on ${type} takes a ${type} resource`);
   }
   await withSession(c, deps, { check: 'admission', type }, async () => undefined);
-  const issues = validateResource(resource as JsonObject);
+  const issues = validateResource(resource);
   return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
 }
 

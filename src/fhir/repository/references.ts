@@ -1,11 +1,11 @@
-import { RESOURCE_ID_PATTERN } from '../../core/ids.js';
 import { raw, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
+import { ID_PATTERN } from '../interactions/id.js';
 import type { Json } from '../json.js';
 import { isResourceType } from '../search/registry.js';
 import { SHARED_TABLES, type TableSet } from './tables.js';
 
-const RELATIVE = new RegExp(`^([A-Za-z]+)/(${RESOURCE_ID_PATTERN})(?:/_history/${RESOURCE_ID_PATTERN})?$`);
+const RELATIVE = new RegExp(`^([A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);
 
 export interface LocalReference {
   type: string;

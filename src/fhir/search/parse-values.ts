@@ -1,4 +1,5 @@
 import { FhirError } from '../errors.js';
+import { ID_PATTERN, isId } from '../interactions/id.js';
 import { numberRange, parseDateRange, type DateRange, type NumberRange } from './normalize.js';
 
 /*
@@ -100,7 +101,7 @@ export interface ReferenceQuery {
   url?: string;
 }
 
-const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const RELATIVE = new RegExp(`^([A-Z][A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);
 
 /**
  * `id`, `Type/id`, or an absolute URL; an absolute URL on this server's base is the same as
@@ -112,7 +113,7 @@ export function parseReference(param: string, raw: string, base: string): Refere
   const local = value.startsWith(`${base}/`) ? value.slice(base.length + 1) : value;
   const m = RELATIVE.exec(local);
   if (m) return { type: m[1]!, id: m[2]! };
-  if (/^[A-Za-z0-9\-.]{1,64}$/.test(local)) return { id: local };
+  if (isId(local)) return { id: local };
   return { url: value.split('|')[0]! };
 }
 

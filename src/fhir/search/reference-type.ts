@@ -12,7 +12,9 @@
  * against each other.
  */
 
-const ID = '[A-Za-z0-9.-]{1,64}';
+import { ID_PATTERN } from '../interactions/id.js';
+
+const ID = ID_PATTERN;
 const TYPED_REFERENCE = new RegExp(`^(?:.*/)?([A-Z][A-Za-z]+)/${ID}(?:/_history/${ID})?$`);
 
 interface ReferenceLike {

@@ -4,10 +4,11 @@
  */
 import type { ReferenceValue } from './index-rows.js';
 import type { TypedValue } from './types.js';
+import { ID_PATTERN } from '../interactions/id.js';
 
 type Json = Record<string, unknown>;
 
-const ID = '[A-Za-z0-9.-]{1,64}';
+const ID = ID_PATTERN;
 const LOCAL_REFERENCE = new RegExp(`^([A-Z][A-Za-z]+)/(${ID})(?:/_history/${ID})?$`);
 
 function str(x: unknown): string | null {
