@@ -1,6 +1,6 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
-import { extractIndexRows } from '../search/extract.js';
-import type { IndexRows } from '../search/index-rows.js';
+import { extractIndexRows } from '../indexing/extract.js';
+import type { IndexRows } from '../indexing/index-rows.js';
 import type { JsonObject } from '../json.js';
 import type { TableSet } from './tables.js';
 

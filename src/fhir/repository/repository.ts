@@ -5,7 +5,7 @@ import { deleteResource, writeVersions, type WriteItem, type WriteResult } from 
 import type { JsonObject } from '../json.js';
 import { isExtraStoredType } from '../../analytics/stored-types.js';
 import { runView, type ViewRows } from '../../analytics/run-view.js';
-import type { SearchRequest } from '../search/request.js';
+import type { SearchRequest } from '../search/query.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
 import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';

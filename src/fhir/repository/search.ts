@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/database.js';
 import { run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_SET, tenantSet, type SetSql } from '../search/index-sets.js';
-import type { IncludeSpec, SearchRequest } from '../search/request.js';
+import type { IncludeSpec, SearchRequest } from '../search/query.js';
 import { searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
 import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './tables.js';
 

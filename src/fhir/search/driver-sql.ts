@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { dateCondition, or, valueCondition } from './conditions.js';
 import type { IndexKind, SetSql } from './index-sets.js';
-import type { Clause } from './request.js';
+import type { Clause } from './query.js';
 import { filterSql, sourceSets, targetSets, type Aliases, type SearchScope } from './filter-sql.js';
 
 /*

@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { dateCondition, or, valuesCondition } from './conditions.js';
 import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { Clause } from './request.js';
+import type { Clause } from './query.js';
 
 /*
  * A clause as a check on one candidate resource (the "filter" form; driver-sql.ts has the other).

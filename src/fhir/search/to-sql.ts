@@ -2,7 +2,7 @@ import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { distinctOf, driverSql, pickDriver } from './driver-sql.js';
 import { Aliases, filterSql, rowsOf, type SearchScope, type Subject } from './filter-sql.js';
 import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { Clause, SearchRequest, SortKey } from './request.js';
+import type { Clause, SearchRequest, SortKey } from './query.js';
 
 /*
  * Search SQL from a parsed request, by pure functions (DESIGN.md §4): table and column names

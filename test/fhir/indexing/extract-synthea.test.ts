@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extractIndexRows } from '../../../src/fhir/search/extract.js';
+import { extractIndexRows } from '../../../src/fhir/indexing/extract.js';
 import { loadBundleResources } from '../../../src/fhir/search/extract-speed.js';
 import { SYNTHEA_DIR, rowsOf } from './helpers.js';
 

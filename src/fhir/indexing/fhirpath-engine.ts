@@ -4,10 +4,10 @@
  * reference implementation the fast path is tested against.
  */
 import fhirpath from 'fhirpath';
-import { splitTopLevel } from './expression-split.js';
-import { fhirTypeName, r4Model } from './fhir-model.js';
+import { splitTopLevel } from '../../fhirpath/expression-split.js';
+import { fhirTypeName, r4Model } from '../../fhirpath/r4-model.js';
 import { referenceIsTypePredicate } from './reference-type.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 
 /** Evaluates against one focus; `resource` is the enclosing resource (`%resource`). */
 export type Evaluator = (focus: unknown, resource: unknown) => TypedValue[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { narrowExpression, splitTopLevel } from '../../../src/fhir/search/expression-split.js';
-import { compileFastForResource, resourceNode } from '../../../src/fhir/search/fast-compile.js';
-import { rewriteForFhirpath } from '../../../src/fhir/search/fhirpath-engine.js';
+import { narrowExpression, splitTopLevel } from '../../../src/fhirpath/expression-split.js';
+import { compileFastForResource, resourceNode } from '../../../src/fhir/indexing/fast-compile.js';
+import { rewriteForFhirpath } from '../../../src/fhir/indexing/fhirpath-engine.js';
 
 function run<R extends { resourceType: string }>(expr: string, resource: R) {
   const c = compileFastForResource(expr, resource.resourceType);
