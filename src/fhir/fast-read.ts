@@ -3,7 +3,7 @@ import type { Deps } from '../env.js';
 import { AccessGate } from '../auth/gate.js';
 import { assertActive } from '../db/with-tenant.js';
 import { admitEarly, admitRequest, withTenantShare, type FhirContext } from './context.js';
-import type { StoredVersion } from './repository/tables.js';
+import type { StoredVersion } from './repository/stored-version.js';
 
 interface Row {
   [column: string]: unknown;

@@ -4,7 +4,7 @@ import { criteriaParams, findMatches } from '../handlers/conditional.js';
 import { assertJsonText, type JsonObject } from '../json.js';
 import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import type { WriteItem } from '../repository/write.js';
 import type { ParseOptions } from '../search/parse.js';
 import { entryError, type ParsedEntry } from './entries.js';

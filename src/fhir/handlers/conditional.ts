@@ -2,7 +2,7 @@ import type { Deps } from '../../env.js';
 import type { FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import { parseSearch, type ParseOptions } from '../search/parse.js';
 
 /**

@@ -10,7 +10,7 @@ import { isResourceType, patientCompartmentParams, resourceTypes } from '../sear
 import type { SearchRequest } from '../search/query.js';
 import { summarize } from '../search/summary.js';
 import type { SearchResult } from '../repository/search.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 

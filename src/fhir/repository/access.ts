@@ -3,7 +3,7 @@ import type { PolicyInteraction } from '../../auth/policies.js';
 import { FhirError } from '../errors.js';
 import { parseSearch } from '../search/parse.js';
 import type { Clause, SearchRequest } from '../search/query.js';
-import type { StoredVersion } from './tables.js';
+import type { StoredVersion } from './stored-version.js';
 
 /*
  * Access criteria of policies (e.g. `Observation?category=vital-signs`) become search clauses,

@@ -2,7 +2,7 @@ import { raw, sql, type Fragment } from '../../db/sql.js';
 import { FhirError } from '../errors.js';
 import type { Json } from '../json.js';
 import { isResourceType } from '../search/registry.js';
-import { SHARED_TABLES, type TableSet } from './tables.js';
+import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 
 const RELATIVE = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
@@ -70,7 +70,7 @@ export function missingReferencesSql(own: TableSet, shareable: readonly string[]
   const same = written ? sql` and (r.t, r.i) not in (select w.resource_type, w.id from ${written} w where not w.deleted)` : raw('');
   return sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
         where (select true from ${own.current} c
-               where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted limit 1) is null${shared}${same}`;
+               where ${own.key()}c.resource_type = r.t and c.id = r.i and not c.deleted limit 1) is null${shared}${same}`;
 }
 
 /** 422 naming the missing references (rows of missingReferencesSql), if there are any. */
