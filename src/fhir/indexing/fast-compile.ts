@@ -1,5 +1,5 @@
 /**
- * Compiles the FHIRPath subset parsed by fast-parse.ts into plain JS
+ * Compiles the FHIRPath subset of fast-subset.ts into plain JS
  * accessors over FHIR JSON. fhirpath.js builds a typed node per visited
  * value, which limits extraction to a few thousand resources/s; these
  * accessors only touch the properties the expression names. Types are
@@ -13,8 +13,8 @@
  */
 import { childOptions, fhirTypeName, isA, isModelType } from '../../fhirpath/r4-model.js';
 import type { ChildOption } from '../../fhirpath/r4-model.js';
-import { FastUnsupported, parseFast } from './fast-parse.js';
-import type { Root, Step, Term, Union } from './fast-parse.js';
+import { FastUnsupported, parseFast } from './fast-subset.js';
+import type { Root, Step, Term, Union } from './fast-subset.js';
 import { referenceTargetType } from './reference-type.js';
 import type { TypedValue } from './typed-value.js';
 

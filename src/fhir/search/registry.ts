@@ -3,7 +3,7 @@
  * build-definitions.ts.
  */
 import { readFileSync } from 'node:fs';
-import { narrowExpression } from '../../fhirpath/expression-split.js';
+import { narrowExpression } from '../../fhirpath/narrow.js';
 import { isDomainResource } from '../../fhirpath/r4-model.js';
 import { ANY_TARGET_EXCLUDED } from './types.js';
 import type { SearchParamDef, SearchParamRecord } from './types.js';
