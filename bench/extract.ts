@@ -7,11 +7,11 @@
  * Not a test: the figure depends on the machine.
  */
 import { readBundle, syntheaFiles } from '../test/fixtures/synthea.js';
-import { extractIndexRows } from '../src/fhir/search/extract.js';
-import type { IndexRows } from '../src/fhir/search/index-rows.js';
-import { plansFor } from '../src/fhir/search/param-plans.js';
+import { extractIndexRows } from '../src/fhir/indexing/extract.js';
+import type { IndexRows } from '../src/fhir/indexing/index-rows.js';
+import { plansFor } from '../src/fhir/indexing/param-plans.js';
 import { resourceTypes } from '../src/fhir/search/registry.js';
-import type { EngineMode, Resource } from '../src/fhir/search/param-plans.js';
+import type { EngineMode, Resource } from '../src/fhir/indexing/param-plans.js';
 
 function countRows(rows: IndexRows): number {
   return Object.values(rows).reduce((n: number, list: unknown[]) => n + list.length, 0);

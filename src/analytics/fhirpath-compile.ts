@@ -1,7 +1,8 @@
 import { invalidView, unsupported } from './errors.js';
 import { compileCall, ofType } from './fhirpath-functions.js';
 import { compileBinary } from './fhirpath-operators.js';
-import { parseFhirPath, type Expr } from './fhirpath-parser.js';
+import type { Expr } from '../fhirpath/ast.js';
+import { parseViewPath } from './view-path.js';
 import { asArray, asFirst, asSingle, bind, value, type Aliases, type Compiled } from './sql-expr.js';
 import { jsonbFromText, jsonbLiteral, jsonpathString } from './sql-text.js';
 import type { ConstantDef } from './view-constants.js';
@@ -25,7 +26,7 @@ export type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
 /** Compiles FHIRPath source text in a scope, counting its SQL against the view's size cap. */
 export function compileFhirPath(src: string, scope: Scope): Compiled {
-  const c = compileExpr(parseFhirPath(src, scope.at), scope);
+  const c = compileExpr(parseViewPath(src, scope.at), scope);
   scope.aliases.charge(c.kind === 'path' ? c.base.length + c.steps.length : c.sql.length, scope.at);
   return c;
 }
@@ -54,6 +55,10 @@ export function compileExpr(e: Expr, scope: Scope): Compiled {
       const type = e.text.startsWith('T') ? 'time' : e.text.includes('T') ? 'dateTime' : 'date';
       return value(jsonbLiteral(type === 'time' ? e.text.slice(1) : e.text), type);
     }
+    case 'quantity':
+      throw invalidView('FHIRPath quantity literals are not supported', scope.at);
+    case 'variable':
+      throw invalidView(`FHIRPath $${e.name} is not supported`, scope.at);
     case 'this':
       return value(scope.focus);
     case 'env':

@@ -2,7 +2,7 @@ import { boundary } from './boundary.js';
 import type { CompileFn, Scope } from './fhirpath-compile.js';
 import { extendPath, memberOf, memberStep, notSupported, staticInteger } from './fhirpath-compile.js';
 import { typeFilter, typeNameOf } from './fhirpath-types.js';
-import type { Expr } from './fhirpath-parser.js';
+import type { Expr } from '../fhirpath/ast.js';
 import { invalidView } from './errors.js';
 import {
   array, asArray, asBool, asExists, asFirst, bind, bool, EMPTY_ARRAY, mapItems, value, type Compiled,

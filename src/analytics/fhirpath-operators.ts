@@ -1,6 +1,6 @@
 import type { CompileFn, Scope } from './fhirpath-compile.js';
 import { notSupported } from './fhirpath-compile.js';
-import type { Expr } from './fhirpath-parser.js';
+import type { Expr } from '../fhirpath/ast.js';
 import { literal } from './sql-text.js';
 import { array, asArray, asBool, asFirst, asSingle, bind, bool, EMPTY_ARRAY, value, type Compiled } from './sql-expr.js';
 

@@ -1,6 +1,6 @@
 import { Fragment, sql, raw } from '../db/sql.js';
 import { criteriaClause } from '../fhir/repository/access.js';
-import { SHARED_SET, tenantSet, type SetSql } from '../fhir/search/index-sets.js';
+import { SHARED_TABLES, tenantTables, type TableSet } from '../db/table-set.js';
 import { rowCondition, type SearchScope } from '../fhir/search/to-sql.js';
 import { literal } from './sql-text.js';
 
@@ -21,13 +21,13 @@ export interface SourceScope {
 
 /** The relation for compileViewDefinition: its `source` kind and a parenthesised subquery. */
 export function runSource(scope: SourceScope, type: string, criteria: readonly string[] | undefined): { source: 'tenant' | 'shared'; from: string } {
-  const search: SearchScope = { own: scope.tenantId === null ? SHARED_SET : tenantSet(scope.tenantId), shareable: scope.shareable };
-  const where = (set: SetSql): Fragment => (criteria === undefined ? raw('') : sql` and ${rowCondition([criteriaClause(type, criteria)], type, set, search, 'r')}`);
+  const search: SearchScope = { own: scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId), shareable: scope.shareable };
+  const where = (set: TableSet): Fragment => (criteria === undefined ? raw('') : sql` and ${rowCondition([criteriaClause(type, criteria)], type, set, search, 'r')}`);
   const shared = (tenantColumn: boolean) =>
-    sql`select ${raw(tenantColumn ? "'' as tenant_id, " : '')}r.resource_type, r.id, r.deleted, r.resource from shared_resource r where true${where(SHARED_SET)}`;
+    sql`select ${raw(tenantColumn ? "'' as tenant_id, " : '')}r.resource_type, r.id, r.deleted, r.resource from shared_resource r where true${where(SHARED_TABLES)}`;
   if (scope.tenantId === null) return { source: 'shared', from: `(${inline(shared(false))})` };
   // The explicit tenant_id lets the planner use the tenant-leading indexes (RLS would filter anyway).
-  const own = sql`select r.tenant_id, r.resource_type, r.id, r.deleted, r.resource from resource r where r.tenant_id = ${scope.tenantId}${where(tenantSet(scope.tenantId))}`;
+  const own = sql`select r.tenant_id, r.resource_type, r.id, r.deleted, r.resource from resource r where r.tenant_id = ${scope.tenantId}${where(search.own)}`;
   return { source: 'tenant', from: scope.shareable(type) ? `(${inline(own)} union all ${inline(shared(true))})` : `(${inline(own)})` };
 }
 

@@ -1,4 +1,4 @@
-import type { StoredVersion } from './repository/tables.js';
+import type { StoredVersion } from './repository/stored-version.js';
 
 export interface BundleLink {
   relation: string;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../env.js';
 import type { Repository } from './repository/repository.js';
-import type { StoredVersion } from './repository/tables.js';
+import type { StoredVersion } from './repository/stored-version.js';
 import { Session, type Admitted, type Caller, type Intent } from './session.js';
 
 export type FhirContext = Context<AppEnv>;

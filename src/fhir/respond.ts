@@ -2,7 +2,7 @@ import { etag, httpDate } from './bundle.js';
 import { outcome } from './errors.js';
 import type { FhirContext } from './context.js';
 import type { ReturnPreference } from './request.js';
-import type { StoredVersion } from './repository/tables.js';
+import type { StoredVersion } from './repository/stored-version.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 

@@ -8,7 +8,7 @@ import type { Deps } from '../env.js';
 import { FhirError } from './errors.js';
 import { fairShare, withSlot } from './fair-share.js';
 import { isShareableType, Repository } from './repository/repository.js';
-import type { StoredVersion } from './repository/tables.js';
+import type { StoredVersion } from './repository/stored-version.js';
 import { assertEnabled, tenantSettings, type TenantSettings } from './tenant-settings.js';
 
 /*

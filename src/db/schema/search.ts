@@ -2,7 +2,7 @@ import { doublePrecision, index, jsonb, pgTable, text, timestamp, type PgColumnB
 
 /*
  * Typed search index tables, one per parameter type, filled at write time from
- * the R4 SearchParameter expressions (src/fhir/search/extract.ts) in the resource's transaction.
+ * the R4 SearchParameter expressions (src/fhir/indexing/extract.ts) in the resource's transaction.
  * Policies defeat non-LEAKPROOF operators, so every column a search compares uses a type whose
  * btree operators are leakproof (text, timestamptz, double precision: numeric's are not), and
  * every index leads with tenant_id (tenant set) so one tenant's searches never scan another's.

@@ -6,7 +6,7 @@ import type { InteractionOptions } from '../interactions/options.js';
 import { conditionalPatchId, entryPatchDoc, patchById } from '../interactions/patch.js';
 import { conditionalUpdateId } from '../interactions/update.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import { checkIfMatch, type WriteItem, type WriteResult } from '../repository/write.js';
 import { entryError, type DeleteEntry, type ParsedEntry, type PatchEntry, type PostEntry, type PutEntry } from './entries.js';
 import { readEntry } from './read-entry.js';

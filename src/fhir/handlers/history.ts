@@ -6,7 +6,7 @@ import { idParam, paging, resourceTypeParam } from '../request.js';
 import { parseDateRange } from '../search/normalize.js';
 import { sendJson } from '../respond.js';
 import type { HistoryQuery, Page } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 
 function since(c: FhirContext): string | undefined {
   const raw = c.req.query('_since');

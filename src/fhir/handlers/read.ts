@@ -3,7 +3,7 @@ import { readInSession, type FhirContext } from '../context.js';
 import { FhirError } from '../errors.js';
 import { idParam, resourceTypeParam, versionParam } from '../request.js';
 import { sendJson, versionHeaders } from '../respond.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 
 function send(c: FhirContext, v: StoredVersion | undefined, what: string): Response {
   if (v === undefined) throw FhirError.notFound(`${what} is not known`);

@@ -7,10 +7,10 @@ import { idParam, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { parseSearch } from '../search/parse.js';
 import { isResourceType, patientCompartmentParams, resourceTypes } from '../search/registry.js';
-import type { SearchRequest } from '../search/request.js';
+import type { SearchRequest } from '../search/query.js';
 import { summarize } from '../search/summary.js';
 import type { SearchResult } from '../repository/search.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../json.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import type { WriteResult } from '../repository/write.js';
 import { oneMatch, type Criteria, type SearchOptions } from './criteria.js';
 

@@ -1,6 +1,6 @@
 import { FhirError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import { parseSearch, type ParseOptions } from '../search/parse.js';
 
 /** How a request searches: the configured page sizes and caps, and the base it came in on. */

@@ -1,6 +1,6 @@
 import { FhirError } from '../errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { StoredVersion } from '../repository/tables.js';
+import type { StoredVersion } from '../repository/stored-version.js';
 import type { DeleteResult } from '../repository/write.js';
 import { findMatches, type Criteria } from './criteria.js';
 import type { InteractionOptions } from './options.js';

@@ -2,8 +2,8 @@ import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';
 import { FhirError } from '../errors.js';
 import { parseSearch } from '../search/parse.js';
-import type { Clause, SearchRequest } from '../search/request.js';
-import type { StoredVersion } from './tables.js';
+import type { Clause, SearchRequest } from '../search/query.js';
+import type { StoredVersion } from './stored-version.js';
 import { enabledType, type TenantSettings } from '../tenant-settings.js';
 
 /*

@@ -1,8 +1,8 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
-import { extractIndexRows } from '../search/extract.js';
-import type { IndexRows } from '../search/index-rows.js';
+import { extractIndexRows } from '../indexing/extract.js';
+import type { IndexRows } from '../indexing/index-rows.js';
 import type { JsonObject } from '../json.js';
-import type { TableSet } from './tables.js';
+import type { TableSet } from '../../db/table-set.js';
 
 /** One resource whose index rows are replaced: `rows` null when it was deleted (rows only go). */
 export interface IndexItem {
@@ -56,9 +56,6 @@ const COLUMNS: Record<keyof IndexRows, Column[]> = {
 
 const KINDS = Object.keys(COLUMNS) as (keyof IndexRows)[];
 
-function tableOf(own: TableSet, kind: keyof IndexRows): Fragment {
-  return raw(`${own.name === 'shared' ? 'shared_' : ''}search_${kind}`);
-}
 
 /**
  * The CTEs that replace the index rows of every item: a delete per index table (not for fresh
@@ -77,9 +74,9 @@ export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
   // prefers a scan of the whole tenant to the TID scan. Against the key, a generic plan (write
   // transactions use them, sql/0013) estimates an average tenant.
   const ctes: Fragment[] = old.length === 0 ? [] : KINDS.map((kind) =>
-    sql`${raw(`d_${kind}`)} as (delete from ${tableOf(own, kind)} where ${own.key}ctid = any(array(
+    sql`${raw(`d_${kind}`)} as (delete from ${own.index(kind)} where ${own.key()}ctid = any(array(
       select x.ctid from unnest(${types}::text[], ${ids}::text[]) as k(t, i)
-      cross join lateral (select s.ctid from ${tableOf(own, kind)} s where ${own.key}s.resource_type = k.t and s.id = k.i offset 0) x)))`);
+      cross join lateral (select s.ctid from ${own.index(kind)} s where ${own.key()}s.resource_type = k.t and s.id = k.i offset 0) x)))`);
   for (const kind of KINDS) {
     const rowType: string[] = [];
     const rowId: string[] = [];
@@ -101,7 +98,7 @@ export function indexCtes(own: TableSet, items: IndexItem[]): Fragment[] {
     const viaText = (cast: string) => cast === 'jsonb' || cast === 'timestamptz';
     const arrays = COLUMNS[kind].map(([, cast], i) => sql`${values[i]}::${raw(viaText(cast) ? 'text' : cast)}[]`);
     const selected = COLUMNS[kind].map(([name, cast]) => raw(viaText(cast) ? `u.${name}::${cast}` : `u.${name}`));
-    ctes.push(sql`${raw(`i_${kind}`)} as (insert into ${tableOf(own, kind)} (${own.keyColumn}resource_type, id, code, ${raw(names)})
+    ctes.push(sql`${raw(`i_${kind}`)} as (insert into ${own.index(kind)} (${own.keyColumn}resource_type, id, code, ${raw(names)})
       select ${own.keyValue}u.resource_type, u.id, u.code, ${join(selected, ', ')}
       from unnest(${rowType}::text[], ${rowId}::text[], ${rowCode}::text[], ${join(arrays, ', ')})
         as u(resource_type, id, code, ${raw(names)}))`);

@@ -3,7 +3,7 @@ import { FhirError } from '../errors.js';
 import { ID_PATTERN } from '../interactions/id.js';
 import type { Json } from '../json.js';
 import { isResourceType } from '../search/registry.js';
-import { SHARED_TABLES, type TableSet } from './tables.js';
+import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 
 const RELATIVE = new RegExp(`^([A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);
 
@@ -71,7 +71,7 @@ export function missingReferencesSql(own: TableSet, shareable: readonly string[]
   const same = written ? sql` and (r.t, r.i) not in (select w.resource_type, w.id from ${written} w where not w.deleted)` : raw('');
   return sql`select r.t, r.i from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as r(t, i)
         where (select true from ${own.current} c
-               where ${own.key}c.resource_type = r.t and c.id = r.i and not c.deleted limit 1) is null${shared}${same}`;
+               where ${own.key()}c.resource_type = r.t and c.id = r.i and not c.deleted limit 1) is null${shared}${same}`;
 }
 
 /** 422 naming the missing references (rows of missingReferencesSql), if there are any. */

@@ -3,7 +3,7 @@ import { run, sql } from '../../db/sql.js';
 import { withShared, withTenant } from '../../db/with-tenant.js';
 import type { JsonObject } from '../json.js';
 import { indexRowsOf, replaceIndexSql } from './index-writer.js';
-import { SHARED_TABLES, tenantTables, type TableSet } from './tables.js';
+import { SHARED_TABLES, tenantTables, type TableSet } from '../../db/table-set.js';
 
 const BATCH = 500;
 
@@ -22,7 +22,7 @@ async function reindexSet(open: Open, own: TableSet): Promise<number> {
       const rows = await run<{ resource_type: string; id: string; deleted: boolean; resource: JsonObject | null }>(
         tx,
         sql`select resource_type, id, deleted, resource from ${own.current}
-            where ${own.key}(resource_type, id) > (${after[0]}, ${after[1]})
+            where ${own.key()}(resource_type, id) > (${after[0]}, ${after[1]})
             order by resource_type, id limit ${BATCH}`,
       );
       if (rows.length === 0) return 0;

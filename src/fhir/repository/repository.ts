@@ -1,9 +1,10 @@
 import type { Tx } from '../../db/database.js';
 import { join, raw, run, sql, type Fragment } from '../../db/sql.js';
-import { SHARED_TABLES, tenantTables, toVersion, VERSION_COLUMNS, type StoredVersion, type TableSet, type VersionRow } from './tables.js';
+import { SHARED_TABLES, tenantTables, type TableSet } from '../../db/table-set.js';
+import { toVersion, VERSION_COLUMNS, type StoredVersion, type VersionRow } from './stored-version.js';
 import { deleteResource, writeVersions, type WriteItem, type WriteResult } from './write.js';
 import type { JsonObject } from '../json.js';
-import type { SearchRequest } from '../search/request.js';
+import type { SearchRequest } from '../search/query.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
 import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';
@@ -111,7 +112,7 @@ export class Repository {
   }
 
   private searchScope() {
-    return searchScope(this.scope, (t) => this.isShareable(t));
+    return searchScope(this.own, (t) => this.isShareable(t));
   }
 
   private async visibleOne(v: StoredVersion | undefined, interaction: PolicyInteraction): Promise<StoredVersion | undefined> {
@@ -122,7 +123,7 @@ export class Repository {
   /** The current version (possibly a deletion tombstone), or undefined when it never existed or is not visible. */
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
     const v = await this.first(
-      (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key}resource_type = ${type} and id = ${id}`,
+      (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key()}resource_type = ${type} and id = ${id}`,
       this.readSets(type),
     );
     return this.visibleOne(v, 'read');
@@ -131,14 +132,14 @@ export class Repository {
   /** The current version in the scope's own set, row-locked until the transaction ends (read-modify-write). */
   async readForUpdate(type: string, id: string): Promise<StoredVersion | undefined> {
     const [row] = await run<VersionRow>(this.tx, sql`select ${VERSION_COLUMNS} from ${this.own.current}
-      where ${this.own.key}resource_type = ${type} and id = ${id} for update`);
+      where ${this.own.key()}resource_type = ${type} and id = ${id} for update`);
     return row ? toVersion(row, this.own.name) : undefined;
   }
 
   async vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const v = await this.first(
       (ts) => sql`select ${VERSION_COLUMNS} from ${ts.history}
-                  where ${ts.key}resource_type = ${type} and id = ${id} and version_id = ${versionId}`,
+                  where ${ts.key()}resource_type = ${type} and id = ${id} and version_id = ${versionId}`,
       this.readSets(type),
     );
     // Visibility follows the resource's current state, like read.
@@ -162,7 +163,7 @@ export class Repository {
     const rows = await run<VersionRow>(
       this.tx,
       sql`select ${VERSION_COLUMNS} from ${ts.history}
-          where ${ts.key}${where.length ? join(where, ' and ') : raw('true')}
+          where ${ts.key()}${where.length ? join(where, ' and ') : raw('true')}
           order by last_updated desc, resource_type, id, version_id desc
           limit ${q.count + 1} offset ${q.offset}`,
     );
@@ -223,7 +224,7 @@ export class Repository {
     if (!restricted.length) return;
     for (const item of restricted) {
       const current = await this.first(
-        (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key}resource_type = ${item.type} and id = ${item.id} and not deleted`,
+        (ts) => sql`select ${VERSION_COLUMNS} from ${ts.current} where ${ts.key()}resource_type = ${item.type} and id = ${item.id} and not deleted`,
         [this.own],
       );
       if (current === undefined) continue;

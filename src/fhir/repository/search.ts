@@ -1,10 +1,10 @@
 import type { Scope } from '../../core/scope.js';
 import type { Tx } from '../../db/database.js';
 import { run, sql, type Fragment } from '../../db/sql.js';
-import { SHARED_SET, tenantSet, type SetSql } from '../search/index-sets.js';
-import type { IncludeSpec, SearchRequest } from '../search/request.js';
+import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
+import type { IncludeSpec, SearchRequest } from '../search/query.js';
 import { searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
-import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './tables.js';
+import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './stored-version.js';
 
 export interface SearchResult {
   matches: StoredVersion[];
@@ -18,8 +18,9 @@ export interface SearchResult {
 const MAX_ITERATE = 3;
 const MAX_INCLUDED = 1000;
 
-export function searchScope(scope: Scope, shareable: (type: string) => boolean): SearchScope {
-  return { own: scope.kind === 'shared' ? SHARED_SET : tenantSet(scope.tenantId), shareable };
+/** The search scope of a repository: its own table set (the same object its reads and writes use). */
+export function searchScope(own: TableSet, shareable: (type: string) => boolean): SearchScope {
+  return { own, shareable };
 }
 
 export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<SearchResult> {
@@ -63,11 +64,11 @@ async function includes(tx: Tx, scope: SearchScope, req: SearchRequest, matches:
   return included;
 }
 
-function setOf(name: 'tenant' | 'shared', scope: SearchScope): SetSql {
-  return name === 'shared' ? SHARED_SET : scope.own;
+function setOf(name: 'tenant' | 'shared', scope: SearchScope): TableSet {
+  return name === 'shared' ? SHARED_TABLES : scope.own;
 }
 
-async function readMany(tx: Tx, set: SetSql, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
+async function readMany(tx: Tx, set: TableSet, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
   if (!keys.length) return [];
   // One lookup per key (LATERAL) by (tenant_id, id) alone, type compared outside the fence: the
   // only index that leads with both is the one meant (sql/0015), whatever the statistics say.
@@ -91,14 +92,14 @@ async function forward(tx: Tx, scope: SearchScope, spec: IncludeSpec, sources: S
       from unnest(${ids}::text[]) k(i) cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.id = k.i offset 0) a
       where a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[]) and a.target_id is not null${target}`);
     out.push(...(await readMany(tx, set, refs)));
-    if (name === 'tenant') out.push(...(await readMany(tx, SHARED_SET, refs.filter((r) => scope.shareable(r.t)))));
+    if (name === 'tenant') out.push(...(await readMany(tx, SHARED_TABLES, refs.filter((r) => scope.shareable(r.t)))));
   }
   return out;
 }
 
 /** Resources of spec.type that refer to any of the targets by one of spec.codes. */
 async function reverse(tx: Tx, scope: SearchScope, spec: IncludeSpec, targets: StoredVersion[]): Promise<StoredVersion[]> {
-  const sets = scope.own.name === 'tenant' && scope.shareable(spec.type) ? [scope.own, SHARED_SET] : [scope.own];
+  const sets = scope.own.name === 'tenant' && scope.shareable(spec.type) ? [scope.own, SHARED_TABLES] : [scope.own];
   const restricted = spec.target ? targets.filter((t) => t.resourceType === spec.target) : targets;
   if (!restricted.length) return [];
   const out: StoredVersion[] = [];

@@ -7,7 +7,8 @@ import { isJsonObject, type JsonObject } from '../json.js';
 import { validateResource } from '../validation/validate.js';
 import { indexCtes, indexRowsOf, type IndexItem } from './index-writer.js';
 import { assertReferencesFound, collectReferences, missingReferencesSql, type LocalReference } from './references.js';
-import { SHARED_TABLES, type StoredVersion, type TableSet } from './tables.js';
+import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
+import { type StoredVersion } from './stored-version.js';
 import type { RepositoryOptions } from './repository.js';
 
 /** One resource to write as a new version: create (fresh id), update, or create-on-update. */
@@ -56,7 +57,7 @@ async function lockCurrent(tx: Tx, own: TableSet, keys: { type: string; id: stri
   if (!keys.length) return new Map();
   const rows = await run<Current>(tx, sql`select c.* from unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.id)}::text[]) as k(t, i)
     cross join lateral (select resource_type, id, version_id, deleted from ${own.current}
-                        where ${own.key}resource_type = k.t and id = k.i for update) c`);
+                        where ${own.key()}resource_type = k.t and id = k.i for update) c`);
   return new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, r]));
 }
 

@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { instant, normalizeString } from './normalize.js';
 import type { DateQuery, NumberQuery, QuantityQuery } from './parse-values.js';
-import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } from './request.js';
+import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } from './query.js';
 
 /*
  * One value's condition on index columns (R4 §3.1.1.4). Columns are passed as SQL expressions so

@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { dateCondition, or, valueCondition } from './conditions.js';
-import type { IndexKind, SetSql } from './index-sets.js';
-import type { Clause } from './request.js';
+import type { IndexKind, TableSet } from '../../db/table-set.js';
+import type { Clause } from './query.js';
 import { filterSql, sourceSets, targetSets, type Aliases, type SearchScope } from './filter-sql.js';
 
 /*
@@ -64,7 +64,7 @@ const typeIs = (column: Fragment, types: readonly string[]) =>
 export const distinctOf = (driver: Fragment) => sql`(select distinct t, i from (${driver}) q)`;
 
 /** The candidates (columns t, i) of resources of `types` in `set` that `c` can match; null if it cannot drive. */
-export function driverSql(c: Clause, set: SetSql, types: readonly string[], scope: SearchScope, aliases: Aliases): Fragment | null {
+export function driverSql(c: Clause, set: TableSet, types: readonly string[], scope: SearchScope, aliases: Aliases): Fragment | null {
   const x = aliases.next();
   const X = raw(x);
   const from = (table: Fragment) => sql`from ${table} ${X} where ${set.key(x)}`;

@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { dateCondition, or, valuesCondition } from './conditions.js';
-import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { Clause } from './request.js';
+import { SHARED_TABLES, type IndexKind, type TableSet } from '../../db/table-set.js';
+import type { Clause } from './query.js';
 
 /*
  * A clause as a check on one candidate resource (the "filter" form; driver-sql.ts has the other).
@@ -17,14 +17,14 @@ import type { Clause } from './request.js';
 
 export interface SearchScope {
   /** The caller's set: a tenant's, or the shared one on the shared base. */
-  own: SetSql;
+  own: TableSet;
   /** Whether a type's shared resources are visible to the caller too. */
   shareable(type: string): boolean;
 }
 
 /** What a clause is about: a resource row of `set`, given by SQL expressions for its type and id. */
 export interface Subject {
-  set: SetSql;
+  set: TableSet;
   type: Fragment;
   id: Fragment;
   /** Alias of the subject's own resource row, when the subject is the searched row itself. */
@@ -39,18 +39,18 @@ export class Aliases {
 }
 
 /** The sets a resource of `type` can be read from, by a reference held in `from`. */
-export function targetSets(scope: SearchScope, from: SetSql, type: string): SetSql[] {
-  if (from.name === 'shared') return [SHARED_SET];
-  return scope.shareable(type) ? [from, SHARED_SET] : [from];
+export function targetSets(scope: SearchScope, from: TableSet, type: string): TableSet[] {
+  if (from.name === 'shared') return [SHARED_TABLES];
+  return scope.shareable(type) ? [from, SHARED_TABLES] : [from];
 }
 
 /**
  * Who may refer to a subject of `set` (for `_has`): resources of its own set; for a shared
  * subject seen from a tenant, the tenant's resources and shared ones.
  */
-export function sourceSets(scope: SearchScope, set: SetSql, sourceType: string): SetSql[] {
+export function sourceSets(scope: SearchScope, set: TableSet, sourceType: string): TableSet[] {
   if (set.name === 'tenant' || scope.own.name === 'shared') return [set];
-  return scope.shareable(sourceType) ? [scope.own, SHARED_SET] : [scope.own];
+  return scope.shareable(sourceType) ? [scope.own, SHARED_TABLES] : [scope.own];
 }
 
 /** The subject's rows of one index table (or its resource row), fenced: see the header. Ends in `where`. */

@@ -1,7 +1,7 @@
 import { FhirError } from '../errors.js';
 import { parseBoolean, parseDate, parseNumber, parseQuantity, parseReference, parseToken, splitEscaped, unescape } from './parse-values.js';
 import { getSearchParam, getSearchParams, isResourceType } from './registry.js';
-import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './request.js';
+import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './query.js';
 import type { CompositeComponentDef, SearchParamDef, SearchParamType } from './types.js';
 
 export interface ParseOptions {

@@ -3,8 +3,8 @@
  * build-definitions.ts.
  */
 import { readFileSync } from 'node:fs';
-import { narrowExpression } from './expression-split.js';
-import { isDomainResource } from './fhir-model.js';
+import { narrowExpression } from '../../fhirpath/narrow.js';
+import { isDomainResource } from '../../fhirpath/r4-model.js';
 import { ANY_TARGET_EXCLUDED } from './types.js';
 import type { SearchParamDef, SearchParamRecord } from './types.js';
 

@@ -1,8 +1,8 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { distinctOf, driverSql, pickDriver } from './driver-sql.js';
 import { Aliases, filterSql, rowsOf, type SearchScope, type Subject } from './filter-sql.js';
-import { SHARED_SET, type IndexKind, type SetSql } from './index-sets.js';
-import type { Clause, SearchRequest, SortKey } from './request.js';
+import { SHARED_TABLES, type IndexKind, type TableSet } from '../../db/table-set.js';
+import type { Clause, SearchRequest, SortKey } from './query.js';
 
 /*
  * Search SQL from a parsed request, by pure functions: table and column names
@@ -41,10 +41,10 @@ const COLUMNS = raw(`r.resource_type, r.id, r.version_id, r.deleted, r.last_upda
 
 /** One SELECT per set the search reads: the caller's own, plus the shared one for shareable types. */
 function branches(req: SearchRequest, scope: SearchScope, withColumns: boolean): Fragment[] {
-  const sets: [SetSql, string[]][] = [[scope.own, req.types]];
+  const sets: [TableSet, string[]][] = [[scope.own, req.types]];
   if (scope.own.name === 'tenant') {
     const shared = req.types.filter((t) => scope.shareable(t));
-    if (shared.length) sets.push([SHARED_SET, shared]);
+    if (shared.length) sets.push([SHARED_TABLES, shared]);
   }
   const d = pickDriver(req.clauses);
   return sets.map(([set, types]) => {
@@ -87,7 +87,7 @@ export function searchCountSql(req: SearchRequest, scope: SearchScope): Fragment
  * Clauses as one condition on the row `alias` of `set`, a resource of `type`: what a search would
  * require of it. $run applies access-policy criteria with it (src/analytics/run-criteria.ts).
  */
-export function rowCondition(clauses: readonly Clause[], type: string, set: SetSql, scope: SearchScope, alias: string): Fragment {
+export function rowCondition(clauses: readonly Clause[], type: string, set: TableSet, scope: SearchScope, alias: string): Fragment {
   const subject: Subject = { set, type: sql`${type}`, id: raw(`${alias}.id`), row: alias };
   const aliases = new Aliases();
   return join(clauses.map((c) => filterSql(c, subject, scope, aliases)), ' and ');

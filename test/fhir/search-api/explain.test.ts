@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, sql } from '../../../src/db/sql.js';
 import { withTenant } from '../../../src/db/with-tenant.js';
-import { tenantSet } from '../../../src/fhir/search/index-sets.js';
+import { tenantTables } from '../../../src/db/table-set.js';
 import { parseSearch } from '../../../src/fhir/search/parse.js';
 import { searchPageSql } from '../../../src/fhir/search/to-sql.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
@@ -55,7 +55,7 @@ describe.runIf(POSTGRES.met)(needs(POSTGRES, 'search plans on PostgreSQL'), () =
     const tenant = 'small';
     const req = parseSearch([type], [...new URLSearchParams(query).entries()], { defaultCount: 20, maxCount: 100, base: 'http://x/fhir', strict: true });
     const plan = await withTenant(s.tdb.db, tenant, async (tx) => {
-      const page = searchPageSql(req, { own: tenantSet(tenant), shareable: () => false });
+      const page = searchPageSql(req, { own: tenantTables(tenant), shareable: () => false });
       const [row] = await run<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(tx, sql`explain (format json) ${page}`);
       return row!['QUERY PLAN'][0].Plan;
     });

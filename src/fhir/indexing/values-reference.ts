@@ -3,7 +3,7 @@
  * canonical/uri, and whole resources (Bundle `composition`/`message`).
  */
 import type { ReferenceValue } from './index-rows.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 import { ID_PATTERN } from '../interactions/id.js';
 
 type Json = Record<string, unknown>;

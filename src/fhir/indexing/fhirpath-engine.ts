@@ -4,16 +4,60 @@
  * reference implementation the fast path is tested against.
  */
 import fhirpath from 'fhirpath';
-import { splitTopLevel } from './expression-split.js';
-import { fhirTypeName, r4Model } from './fhir-model.js';
+import { unionTerms, type Expr } from '../../fhirpath/ast.js';
+import { parseFhirPath } from '../../fhirpath/parse.js';
+import { printFhirPath } from '../../fhirpath/print.js';
+import { fhirTypeName, r4Model } from '../../fhirpath/r4-model.js';
 import { referenceIsTypePredicate } from './reference-type.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 
 /** Evaluates against one focus; `resource` is the enclosing resource (`%resource`). */
 export type Evaluator = (focus: unknown, resource: unknown) => TypedValue[];
 
+/** `as(T)`, `ofType(T)`, `is(T)`: the type argument with the FHIR type meant (see fhirTypeName). */
+function typeArgs(args: readonly Expr[]): Expr[] {
+  return args.map((a) => (a.type === 'member' && a.target === undefined ? { ...a, name: fhirTypeName(a.name) } : rewrite(a)));
+}
+
+/** `resolve() is X` (on a reference focus, or after `target.`) as a check of the reference itself. */
+function resolveIs(target: Expr | undefined, type: string): Expr {
+  const check = parseFhirPath(referenceIsTypePredicate(type));
+  if (target === undefined || check.type !== 'call') return check;
+  return { ...check, target: rewrite(target) };
+}
+
+/** See rewriteForFhirpath. */
+function rewrite(e: Expr): Expr {
+  switch (e.type) {
+    case 'typeop': {
+      const o = e.operand;
+      if (e.op === 'is' && o.type === 'call' && o.name === 'resolve' && o.args.length === 0) return resolveIs(o.target, e.typeName);
+      const typeName = fhirTypeName(e.typeName);
+      if (e.op === 'as') return { type: 'call', target: rewrite(o), name: 'ofType', args: [{ type: 'member', name: typeName }] };
+      return { ...e, operand: rewrite(o), typeName };
+    }
+    case 'call': {
+      const target = e.target === undefined ? undefined : rewrite(e.target);
+      if (e.name === 'as' || e.name === 'ofType' || e.name === 'is') {
+        return { ...e, target, name: e.name === 'as' ? 'ofType' : e.name, args: typeArgs(e.args) };
+      }
+      return { ...e, target, args: e.args.map(rewrite) };
+    }
+    case 'member':
+      return e.target === undefined ? e : { ...e, target: rewrite(e.target) };
+    case 'index':
+      return { ...e, target: rewrite(e.target), index: rewrite(e.index) };
+    case 'unary':
+      return { ...e, operand: rewrite(e.operand) };
+    case 'binary':
+      return { ...e, left: rewrite(e.left), right: rewrite(e.right) };
+    default:
+      return e;
+  }
+}
+
 /**
- * Makes an R4 expression evaluable by fhirpath.js:
+ * Makes an R4 expression evaluable by fhirpath.js, on its syntax tree:
  *  - `resolve() is X` becomes a check on the reference itself (reference-type.ts);
  *  - `as` (operator and function) becomes `ofType()`: R4 uses it as a filter
  *    over collections (`(Observation.component.value as Quantity)`), but
@@ -22,13 +66,7 @@ export type Evaluator = (focus: unknown, resource: unknown) => TypedValue[];
  *  - capitalized FHIR primitive names in type tests are lower-cased.
  */
 export function rewriteForFhirpath(expr: string): string {
-  return expr
-    .replace(/resolve\(\)\s+is\s+([A-Za-z]+)/g, (_, type: string) => referenceIsTypePredicate(type))
-    .replace(/\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s+as\s+([A-Za-z]+)\s*\)/g, '($1.ofType($2))')
-    .replace(/\.as\(/g, '.ofType(')
-    .replace(/\b(as|ofType|is)(\(\s*|\s+)([A-Z][A-Za-z]+)\b/g, (_, op: string, sep: string, type: string) => {
-      return `${op}${sep}${fhirTypeName(type)}`;
-    });
+  return printFhirPath(rewrite(parseFhirPath(expr)));
 }
 
 interface FhirpathNode {
@@ -70,8 +108,8 @@ function jsType(v: unknown): string {
  * and treats some distinct decimals (1e-22, 1e-245) as equal.
  */
 export function compileFhirpath(expression: string): Evaluator {
-  const fns = splitTopLevel(expression, '|').map((term) =>
-    fhirpath.compile(rewriteForFhirpath(term), r4Model, { resolveInternalTypes: false }),
+  const fns = unionTerms(parseFhirPath(expression)).map((term) =>
+    fhirpath.compile(printFhirPath(rewrite(term)), r4Model, { resolveInternalTypes: false }),
   );
   return (focus, resource) => {
     const res: TypedValue[] = [];

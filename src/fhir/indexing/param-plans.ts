@@ -8,8 +8,9 @@ import { compileFastForResource, resourceNode } from './fast-compile.js';
 import { compileFhirpath } from './fhirpath-engine.js';
 import { isValueType } from './index-values.js';
 import type { ValueType } from './index-values.js';
-import { getSearchParams } from './registry.js';
-import type { SearchParamDef, TypedValue } from './types.js';
+import { getSearchParams } from '../search/registry.js';
+import type { SearchParamDef } from '../search/types.js';
+import type { TypedValue } from './typed-value.js';
 
 export type Engine = 'fast' | 'fhirpath';
 

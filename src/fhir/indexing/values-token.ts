@@ -2,7 +2,7 @@
  * token parameter values (R4 search.html#token).
  */
 import type { TokenValue } from './index-rows.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractIndexRows } from '../../../src/fhir/search/extract.js';
+import { extractIndexRows } from '../../../src/fhir/indexing/extract.js';
 import { SYNTHEA_DIR, entriesInText, syntheaResources } from '../../fixtures/synthea.js';
 import { rowsOf } from './helpers.js';
 

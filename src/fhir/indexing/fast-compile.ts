@@ -1,5 +1,5 @@
 /**
- * Compiles the FHIRPath subset parsed by fast-parse.ts into plain JS
+ * Compiles the FHIRPath subset of fast-subset.ts into plain JS
  * accessors over FHIR JSON. fhirpath.js builds a typed node per visited
  * value, which limits extraction to a few thousand resources/s; these
  * accessors only touch the properties the expression names. Types are
@@ -11,14 +11,14 @@
  * value it produces straight to the next one, so no intermediate
  * collections are built and only final results are allocated.
  */
-import { childOptions, fhirTypeName, isA, isModelType } from './fhir-model.js';
-import type { ChildOption } from './fhir-model.js';
-import { FastUnsupported, parseFast } from './fast-parse.js';
-import type { Root, Step, Term, Union } from './fast-parse.js';
+import { childOptions, fhirTypeName, isA, isModelType } from '../../fhirpath/r4-model.js';
+import type { ChildOption } from '../../fhirpath/r4-model.js';
+import { FastUnsupported, parseFast } from './fast-subset.js';
+import type { Root, Step, Term, Union } from './fast-subset.js';
 import { referenceTargetType } from './reference-type.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 
-/** A value plus its model key (in `node`), see fhir-model.ts. */
+/** A value plus its model key (in `node`), see r4-model.ts. */
 export interface FastNode extends TypedValue {
   readonly node: string;
 }

@@ -2,8 +2,8 @@
  * string and uri parameter values.
  */
 import type { StringValue, UriValue } from './index-rows.js';
-import { normalizeString } from './normalize.js';
-import type { TypedValue } from './types.js';
+import { normalizeString } from '../search/normalize.js';
+import type { TypedValue } from './typed-value.js';
 
 // Parts searched by a string parameter on these types (R4 search.html#string).
 const HUMAN_NAME_PARTS = ['family', 'given', 'prefix', 'suffix', 'text'] as const;

@@ -1,10 +1,10 @@
 /**
  * number and quantity parameter values (R4 search.html#number, #quantity).
  */
-import { isA } from './fhir-model.js';
+import { isA } from '../../fhirpath/r4-model.js';
 import type { NumberValue, QuantityValue } from './index-rows.js';
-import { numberRange } from './normalize.js';
-import type { TypedValue } from './types.js';
+import { numberRange } from '../search/normalize.js';
+import type { TypedValue } from './typed-value.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { extractIndexRows } from '../../../src/fhir/search/extract.js';
-import type { IndexRows } from '../../../src/fhir/search/index-rows.js';
-import type { Resource } from '../../../src/fhir/search/param-plans.js';
+import { extractIndexRows } from '../../../src/fhir/indexing/extract.js';
+import type { IndexRows } from '../../../src/fhir/indexing/index-rows.js';
+import type { Resource } from '../../../src/fhir/indexing/param-plans.js';
 
 export type RowType = keyof IndexRows;
 

@@ -3,8 +3,8 @@
  * (R4 search.html#date). Unparseable dates are skipped, not indexed wrong.
  */
 import type { DateValue } from './index-rows.js';
-import { NEG_INFINITY, POS_INFINITY, parseDateRange } from './normalize.js';
-import type { TypedValue } from './types.js';
+import { NEG_INFINITY, POS_INFINITY, parseDateRange } from '../search/normalize.js';
+import type { TypedValue } from './typed-value.js';
 
 type Json = Record<string, unknown>;
 

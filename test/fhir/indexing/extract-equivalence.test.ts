@@ -4,10 +4,10 @@
  * fast accessors must give exactly the rows fhirpath.js gives.
  */
 import { describe, expect, it } from 'vitest';
-import { extractIndexRows } from '../../../src/fhir/search/extract.js';
-import type { IndexRows } from '../../../src/fhir/search/index-rows.js';
-import { plansFor } from '../../../src/fhir/search/param-plans.js';
-import type { Resource } from '../../../src/fhir/search/param-plans.js';
+import { extractIndexRows } from '../../../src/fhir/indexing/extract.js';
+import type { IndexRows } from '../../../src/fhir/indexing/index-rows.js';
+import { plansFor } from '../../../src/fhir/indexing/param-plans.js';
+import type { Resource } from '../../../src/fhir/indexing/param-plans.js';
 import { loadR4Examples } from './helpers.js';
 
 const examples = loadR4Examples();

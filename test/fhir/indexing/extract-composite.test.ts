@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { extractIndexRows } from '../../../src/fhir/search/extract.js';
-import type { CompositeRow } from '../../../src/fhir/search/index-rows.js';
-import { plansFor } from '../../../src/fhir/search/param-plans.js';
+import { extractIndexRows } from '../../../src/fhir/indexing/extract.js';
+import type { CompositeRow } from '../../../src/fhir/indexing/index-rows.js';
+import { plansFor } from '../../../src/fhir/indexing/param-plans.js';
 
 const ucum = 'http://unitsofmeasure.org';
 const token = (system: string, value: string, display: string | null = null) =>

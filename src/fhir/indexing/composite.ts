@@ -11,7 +11,8 @@ import { compileFhirpath } from './fhirpath-engine.js';
 import type { IndexValue } from './index-rows.js';
 import { indexValueKey, indexValuesOf, isValueType } from './index-values.js';
 import type { ValueType } from './index-values.js';
-import type { SearchParamDef, TypedValue } from './types.js';
+import type { SearchParamDef } from '../search/types.js';
+import type { TypedValue } from './typed-value.js';
 
 /** Evaluates the composite on a resource: one array of component values per row. */
 export type CompositeEvaluator = (resource: { resourceType: string }) => IndexValue[][];

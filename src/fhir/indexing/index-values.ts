@@ -12,7 +12,7 @@ import type {
   TokenValue,
   UriValue,
 } from './index-rows.js';
-import type { TypedValue } from './types.js';
+import type { TypedValue } from './typed-value.js';
 import { dateValues } from './values-date.js';
 import { numberValues, quantityValues } from './values-quantity.js';
 import { referenceValues } from './values-reference.js';

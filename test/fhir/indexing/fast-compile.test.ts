@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { narrowExpression, splitTopLevel } from '../../../src/fhir/search/expression-split.js';
-import { compileFastForResource, resourceNode } from '../../../src/fhir/search/fast-compile.js';
-import { rewriteForFhirpath } from '../../../src/fhir/search/fhirpath-engine.js';
+import { unionTerms } from '../../../src/fhirpath/ast.js';
+import { narrowExpression } from '../../../src/fhirpath/narrow.js';
+import { parseFhirPath } from '../../../src/fhirpath/parse.js';
+import { printFhirPath } from '../../../src/fhirpath/print.js';
+import { compileFastForResource, resourceNode } from '../../../src/fhir/indexing/fast-compile.js';
+import { rewriteForFhirpath } from '../../../src/fhir/indexing/fhirpath-engine.js';
 
 function run<R extends { resourceType: string }>(expr: string, resource: R) {
   const c = compileFastForResource(expr, resource.resourceType);
@@ -11,7 +14,8 @@ function run<R extends { resourceType: string }>(expr: string, resource: R) {
 
 describe('expression splitting', () => {
   it('splits on top-level | only', () => {
-    expect(splitTopLevel("A.b | (A.c as X) | A.d.where(e='x|y')", '|')).toEqual(['A.b', '(A.c as X)', "A.d.where(e='x|y')"]);
+    const terms = unionTerms(parseFhirPath("A.b | (A.c as X) | A.d.where(e='x|y')")).map(printFhirPath);
+    expect(terms).toEqual(['A.b', 'A.c as X', "A.d.where(e = 'x|y')"]);
   });
 
   it('keeps the parts of one base, common roots and relative parts', () => {
@@ -19,7 +23,7 @@ describe('expression splitting', () => {
       'Observation.subject.where(resolve() is Patient)',
     );
     expect(narrowExpression('(Observation.value as Quantity) | (Other.value as Quantity)', 'Observation')).toBe(
-      '(Observation.value as Quantity)',
+      'Observation.value as Quantity',
     );
     expect(narrowExpression('Resource.id', 'Patient')).toBe('Resource.id');
     expect(narrowExpression('name | alias', 'InsurancePlan')).toBe('name | alias');
@@ -80,7 +84,7 @@ describe('fhirpath.js rewrites', () => {
     const out = rewriteForFhirpath('Observation.subject.where(resolve() is Patient)');
     expect(out).not.toContain('resolve()');
     expect(out).toContain("reference.matches('^(.*/)?Patient/");
-    expect(rewriteForFhirpath('(Observation.value as Quantity)')).toBe('(Observation.value.ofType(Quantity))');
+    expect(rewriteForFhirpath('(Observation.value as Quantity)')).toBe('Observation.value.ofType(Quantity)');
     expect(rewriteForFhirpath('value.as(DateTime) | value.as(Period)')).toBe('value.ofType(dateTime) | value.ofType(Period)');
   });
 });
