@@ -10,7 +10,7 @@ import { readBundle, syntheaFiles } from '../test/fixtures/synthea.js';
 import { extractIndexRows } from '../src/fhir/indexing/extract.js';
 import type { IndexRows } from '../src/fhir/indexing/index-rows.js';
 import { plansFor } from '../src/fhir/indexing/param-plans.js';
-import { resourceTypes } from '../src/fhir/search/registry.js';
+import { resourceTypes } from '../src/core/resource-types.js';
 import type { EngineMode, Resource } from '../src/fhir/indexing/param-plans.js';
 
 function countRows(rows: IndexRows): number {

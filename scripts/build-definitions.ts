@@ -2,7 +2,7 @@
  * Generates the committed search definitions from the official R4 package
  * (hl7.fhir.r4.examples):
  *   - search-parameters.json   compact SearchParameter records
- *   - resource-types.json      sorted concrete resource type names
+ *   - resource-types.json      sorted concrete resource type names (in src/core)
  *   - patient-compartment.json resource type -> Patient compartment param codes
  *
  * Run: npm run generate:definitions (or npm run generate, for every generator)
@@ -143,7 +143,7 @@ const jsonLines = (items: readonly unknown[]): string => `[\n${items.map((i) => 
 export function generateDefinitions(dir = r4PackageDir()): GeneratedFile[] {
   return [
     { path: inRepo(`${OUT_DIR}/search-parameters.json`), text: jsonLines(buildSearchParameters(dir)) },
-    { path: inRepo(`${OUT_DIR}/resource-types.json`), text: `${JSON.stringify(buildResourceTypes(dir))}\n` },
+    { path: inRepo('src/core/resource-types.json'), text: `${JSON.stringify(buildResourceTypes(dir))}\n` },
     { path: inRepo(`${OUT_DIR}/patient-compartment.json`), text: `${JSON.stringify(buildPatientCompartment(dir), null, 1)}\n` },
   ];
 }

@@ -4,7 +4,7 @@ import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
-import { FhirError, outcome } from './fhir/errors.js';
+import { FhirError, outcome } from './core/errors.js';
 import { Metrics } from './http/metrics.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { authenticate } from './http/auth.js';

@@ -1,7 +1,7 @@
 import { createTenant } from './admin/tenants.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/open.js';
-import { withAdmin } from './db/with-tenant.js';
+import { withAdmin } from './db/doors.js';
 import type { BaseDeps } from './env.js';
 import type { Logger } from './log.js';
 

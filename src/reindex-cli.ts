@@ -1,4 +1,4 @@
-import { withAdmin } from './db/with-tenant.js';
+import { withAdmin } from './db/doors.js';
 import { listTenants } from './admin/tenants.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig } from './config.js';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Database } from '../db/database.js';
-import { withTenantData } from '../db/with-tenant.js';
+import { withTenantData } from '../db/doors.js';
 import type { AppEnv } from '../env.js';
 
 const BATCH = 1000;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
-import { FhirError } from '../fhir/errors.js';
-import { isJsonObject, type JsonObject } from '../fhir/json.js';
+import { FhirError } from '../core/errors.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 import { TENANT_ID } from '../core/ids.js';
 
 /** The JSON object body of an admin request (parsed by src/http/json-body.ts); 400 otherwise. */

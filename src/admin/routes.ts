@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { withAdmin } from '../db/with-tenant.js';
+import { withAdmin } from '../db/doors.js';
 import type { AppEnv, Deps } from '../env.js';
-import { FhirError } from '../fhir/errors.js';
-import { isJsonObject } from '../fhir/json.js';
+import { FhirError } from '../core/errors.js';
+import { isJsonObject } from '../core/json.js';
 import { auditInTransaction } from '../auth/audit.js';
 import { jsonBody, tenantId } from './input.js';
 import { exportTenant } from './export.js';

@@ -1,6 +1,6 @@
 import type { Tx } from '../db/database.js';
 import { sqlState } from '../db/database.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 
 /** A tenant as the admin API shows it. */
 export interface Tenant {

@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { Tx } from '../db/database.js';
-import { withAdmin } from '../db/with-tenant.js';
+import { withAdmin } from '../db/doors.js';
 import type { AppEnv, Deps } from '../env.js';
-import { FhirError } from '../fhir/errors.js';
-import { isJsonObject } from '../fhir/json.js';
+import { FhirError } from '../core/errors.js';
+import { isJsonObject } from '../core/json.js';
 import {
   createAnalyticsView, crossTenantSql, dropAnalyticsView, listAnalyticsViews, refreshAnalyticsView,
   sharedViewDefinition, tenantUsage, VIEW_NAME,

@@ -1,6 +1,6 @@
 import type { Tx } from '../db/database.js';
 import { sqlState } from '../db/database.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import { compileViewDefinition, TENANT_AND_SHARED_SOURCE } from './compile-view.js';
 import { viewRuntimeErrorMessage } from './errors.js';
 import { parseViewDefinition } from './view-definition.js';

@@ -1,4 +1,4 @@
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 
 /**
  * Why a ViewDefinition was refused at compile time:

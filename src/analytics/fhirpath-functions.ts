@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../core/ids.js';
 import { boundary } from './boundary.js';
 import type { CompileFn, Scope } from './fhirpath-compile.js';
 import { extendPath, memberOf, memberStep, notSupported, staticInteger } from './fhirpath-compile.js';
@@ -18,7 +19,7 @@ import { jsonpathString, literal } from './sql-text.js';
 type Call = Extract<Expr, { type: 'call' }>;
 
 /** `Type/id` at the end of a reference, optionally followed by `/_history/vid`. */
-const REFERENCE = literal('(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9.-]{1,64})(?:/_history/[A-Za-z0-9.-]{1,64})?$');
+const REFERENCE = literal(`(?:^|/)([A-Z][A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);
 
 function arity(call: Call, min: number, max: number, scope: Scope): void {
   if (call.args.length < min || call.args.length > max) {

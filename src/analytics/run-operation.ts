@@ -1,6 +1,6 @@
 import type { Deps } from '../env.js';
 import { withSession, type FhirContext } from '../fhir/context.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import type { Repository } from '../fhir/repository/repository.js';
 import { jsonBody } from '../fhir/request.js';
 import { CONTENT_TYPES, formatRows } from './run-format.js';

@@ -1,6 +1,6 @@
-import { RESOURCE_ID_PATTERN } from '../core/ids.js';
-import { FhirError } from '../fhir/errors.js';
-import { isJsonObject, type JsonObject } from '../fhir/json.js';
+import { ID_PATTERN } from '../core/ids.js';
+import { FhirError } from '../core/errors.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
 import { RUN_LIMIT_DEFAULT, RUN_LIMIT_MAX } from './run-view.js';
 
 /*
@@ -28,7 +28,7 @@ const FORMATS: Record<string, RunFormat> = {
   csv: 'csv', 'text/csv': 'csv',
 };
 const UNSUPPORTED = new Set(['patient', 'group', '_since', 'source', 'resource']);
-const REFERENCE = new RegExp(`^(?:.*/)?ViewDefinition/(${RESOURCE_ID_PATTERN})(?:/_history/[0-9]+)?$`);
+const REFERENCE = new RegExp(`^(?:.*/)?ViewDefinition/(${ID_PATTERN})(?:/_history/[0-9]+)?$`);
 
 function format(raw: unknown): RunFormat {
   const f = typeof raw === 'string' ? FORMATS[raw.trim().toLowerCase()] : undefined;

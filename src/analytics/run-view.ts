@@ -1,6 +1,6 @@
 import type { Tx } from '../db/database.js';
 import { sqlState } from '../db/database.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import { compileViewDefinition, type ViewColumn } from './compile-view.js';
 import { RUNTIME_COST_MARKER, viewRuntimeErrorMessage } from './errors.js';
 import { runSource } from './run-criteria.js';

@@ -1,5 +1,5 @@
 import type { Database, Tx } from '../db/database.js';
-import { withoutContext } from '../db/with-tenant.js';
+import { withoutContext } from '../db/doors.js';
 import type { Logger } from '../log.js';
 
 export interface AuditEntry {

@@ -1,4 +1,4 @@
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import { decide, type Decision } from './decide.js';
 import type { AccessPolicy, PolicyInteraction } from './policies.js';
 import type { Principal } from './principal.js';

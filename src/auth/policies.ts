@@ -1,7 +1,7 @@
-import { RESOURCE_ID, TENANT_ID_PATTERN } from '../core/ids.js';
-import { FhirError } from '../fhir/errors.js';
-import { isJsonObject } from '../fhir/json.js';
-import { isResourceType } from '../fhir/search/registry.js';
+import { isId, TENANT_ID_PATTERN } from '../core/ids.js';
+import { FhirError } from '../core/errors.js';
+import { isJsonObject } from '../core/json.js';
+import { isResourceType } from '../core/resource-types.js';
 
 /** The FHIR interaction names access policies use (R4 §3.1.0). */
 export const POLICY_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history', 'create', 'search'] as const;
@@ -25,7 +25,6 @@ export interface AccessPolicy {
   rules: AccessRule[];
 }
 
-const ID = RESOURCE_ID;
 const TENANT = new RegExp(`^(\\*|${TENANT_ID_PATTERN})$`);
 
 function bad(message: string, path: string): FhirError {
@@ -36,7 +35,7 @@ function bad(message: string, path: string): FhirError {
 export function parsePolicy(body: unknown, id?: string): AccessPolicy {
   if (!isJsonObject(body)) throw bad('must be a JSON object', '$');
   const pid = id ?? body.id;
-  if (typeof pid !== 'string' || !ID.test(pid)) throw bad('id must match [A-Za-z0-9-.]{1,64}', 'id');
+  if (!isId(pid)) throw bad('id must match [A-Za-z0-9-.]{1,64}', 'id');
   if (id !== undefined && body.id !== undefined && body.id !== id) throw bad('id in the body differs from the URL', 'id');
   if (typeof body.client !== 'string' || body.client === '' || body.client.length > 200) throw bad('client must be a client id or "*"', 'client');
   if (typeof body.tenant !== 'string' || !TENANT.test(body.tenant)) throw bad('tenant must be a tenant id or "*"', 'tenant');

@@ -1,6 +1,6 @@
 import type { Database } from './database.js';
 import type { Logger } from '../log.js';
-import { withShared } from './with-tenant.js';
+import { withShared } from './doors.js';
 
 /*
  * Statistics where the database does not keep them. PGlite has no autovacuum: without this its

@@ -1,4 +1,5 @@
-import { getSearchParams, resourceTypes } from './search/registry.js';
+import { getSearchParams } from './search/registry.js';
+import { resourceTypes } from '../core/resource-types.js';
 
 export const TABLE_SET_EXTENSION = 'https://fhir-rls.dev/StructureDefinition/table-set';
 

@@ -1,6 +1,6 @@
 import { sqlState } from '../db/database.js';
 import { TooManyBindValues } from '../db/sql.js';
-import { FhirError } from './errors.js';
+import { FhirError } from '../core/errors.js';
 
 // Database states a client can act on: retry, or fix the request. Everything else is ours: 500.
 export function fromDatabase(err: unknown): FhirError | undefined {

@@ -2,7 +2,7 @@ import type { Scope } from '../core/scope.js';
 import type { Tx } from '../db/database.js';
 import type { Deps } from '../env.js';
 import type { FhirContext } from './context.js';
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../core/json.js';
 
 /*
  * How a feature above the FHIR core (analytics: SQL on FHIR) plugs into it without the core

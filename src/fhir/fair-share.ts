@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { Config } from '../config.js';
-import { FhirError } from './errors.js';
+import { FhirError } from '../core/errors.js';
 
 /*
  * Fair share: one tenant holds at most a share of the database pool and of

@@ -1,23 +1,23 @@
-import { FhirError } from './errors.js';
-import type { JsonObject } from './json.js';
-import { isId } from './interactions/id.js';
+import { FhirError } from '../core/errors.js';
+import type { JsonObject } from '../core/json.js';
+import { isId } from '../core/ids.js';
 import { parseIfMatch } from './interactions/if-match.js';
 import { checkResource } from './interactions/resource.js';
-import { isResourceType } from './search/registry.js';
-import { isExtraStoredType } from '../analytics/stored-types.js';
+import { isResourceType } from '../core/resource-types.js';
+import type { Deps } from '../env.js';
 import type { FhirContext } from './context.js';
 
 const JSON_MEDIA = /^application\/(fhir\+)?json\s*(;|$)/i;
 
 /**
- * The [type] of the URL: an R4 resource type or one of the few extra stored types (ViewDefinition,
- * always shareable: src/analytics/stored-types.ts), else 404; and one the scope can hold.
+ * The [type] of the URL: an R4 resource type or one of the extra stored types of the extensions
+ * (ViewDefinition, always shareable: fhir/extensions.ts), else 404; and one the scope can hold.
  */
-export function resourceTypeParam(c: FhirContext, sharedTypes: ReadonlySet<string>): string {
+export function resourceTypeParam(c: FhirContext, deps: Pick<Deps, 'config' | 'extensions'>): string {
   const type = c.req.param('type') ?? '';
-  const extra = isExtraStoredType(type);
+  const extra = deps.extensions.storedTypes.has(type);
   if (!isResourceType(type) && !extra) throw FhirError.notFound(`Unknown resource type "${type}"`);
-  if (c.var.scope.kind === 'shared' && !sharedTypes.has(type) && !extra) {
+  if (c.var.scope.kind === 'shared' && !deps.config.sharedResourceTypes.has(type) && !extra) {
     throw FhirError.notFound(`${type} is not a shared resource type on this server`);
   }
   return type;

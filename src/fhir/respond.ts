@@ -1,5 +1,5 @@
 import { etag, httpDate } from './bundle.js';
-import { outcome } from './errors.js';
+import { outcome } from '../core/errors.js';
 import type { FhirContext } from './context.js';
 import type { ReturnPreference } from './request.js';
 import type { StoredVersion } from './repository/stored-version.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../env.js';
 import type { FhirContext } from './context.js';
-import { FhirError } from './errors.js';
+import { FhirError } from '../core/errors.js';
 import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
 import { bundle } from './handlers/bundle.js';
 import { metadata } from './handlers/metadata.js';

@@ -1,5 +1,5 @@
-import { FhirError } from './errors.js';
-import type { TenantRecord } from '../db/with-tenant.js';
+import { FhirError } from '../core/errors.js';
+import type { TenantRecord } from '../db/doors.js';
 
 /** A tenant's configuration (tenant.config), read leniently: unknown or malformed keys mean the default. */
 export interface TenantSettings {

@@ -4,7 +4,7 @@ import { ADMIN_TOKEN_PRINCIPAL, GATEWAY, type Principal } from '../auth/principa
 import type { TokenVerifier } from '../auth/token.js';
 import { authConfigured, type Config } from '../config.js';
 import type { AppEnv } from '../env.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -2,7 +2,7 @@ import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { fromDatabase } from '../fhir/db-errors.js';
 import type { AppEnv } from '../env.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 import { FHIR_JSON } from '../fhir/respond.js';

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Principal } from '../auth/principal.js';
 import type { AppEnv } from '../env.js';
 import type { Scope } from '../core/scope.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError } from '../core/errors.js';
 import { TENANT_ID } from '../core/ids.js';
 
 function checkTenantId(id: string, where: string): string {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
-import { assertJsonText, decodeUtf8, parseJsonText } from '../fhir/json.js';
+import { assertJsonText, decodeUtf8, parseJsonText } from '../core/json.js';
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 /** application/json, application/fhir+json, application/json-patch+json, ... */

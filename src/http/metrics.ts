@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { AppEnv } from '../env.js';
-import { isResourceType } from '../fhir/search/registry.js';
+import { isResourceType } from '../core/resource-types.js';
 
 /**
  * Prometheus metrics (README: Metrics). Labels are bounded: the route pattern (not the path),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
+import { withAdmin, withTenant } from '../../src/db/doors.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tx } from '../../src/db/database.js';
-import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
+import { withAdmin, withTenant } from '../../src/db/doors.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { PGLITE, POSTGRES, needs } from '../helpers/requires.js';

@@ -10,7 +10,7 @@ import { createApp } from '../../src/app.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { loadConfig } from '../../src/config.js';
 import { openPgliteWorker, type ThreadedDatabase } from '../../src/db/pglite-threaded.js';
-import { withAdmin } from '../../src/db/with-tenant.js';
+import { withAdmin } from '../../src/db/doors.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
 
 /*

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tx } from '../../src/db/database.js';
-import { withAdmin } from '../../src/db/with-tenant.js';
+import { withAdmin } from '../../src/db/doors.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { POSTGRES, needs } from '../helpers/requires.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startAnalyzer } from '../../src/db/analyze.js';
-import { withShared, withTenant } from '../../src/db/with-tenant.js';
+import { withShared, withTenant } from '../../src/db/doors.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 
 /*

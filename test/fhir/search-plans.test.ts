@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tx } from '../../src/db/database.js';
-import { withTenant } from '../../src/db/with-tenant.js';
+import { withTenant } from '../../src/db/doors.js';
 import { Repository } from '../../src/fhir/repository/repository.js';
 import { parseSearch } from '../../src/fhir/search/parse.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';

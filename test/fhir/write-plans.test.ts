@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withTenant } from '../../src/db/with-tenant.js';
+import { withTenant } from '../../src/db/doors.js';
 import type { Tx } from '../../src/db/database.js';
 import { Repository } from '../../src/fhir/repository/repository.js';
 import { parseSearch } from '../../src/fhir/search/parse.js';

@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { loadConfig } from '../../src/config.js';
 import type { Database, Tx } from '../../src/db/database.js';
-import { withAdmin } from '../../src/db/with-tenant.js';
+import { withAdmin } from '../../src/db/doors.js';
 import { fairShare, shareOf } from '../../src/fhir/fair-share.js';
 import { ADMIN_TOKEN, BASE } from '../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';

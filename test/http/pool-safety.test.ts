@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { withAdmin } from '../../src/db/with-tenant.js';
+import { withAdmin } from '../../src/db/doors.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
 

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgresUrl } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { withAdmin, withTenant } from '../../src/db/with-tenant.js';
+import { withAdmin, withTenant } from '../../src/db/doors.js';
 import { createTenant } from '../../src/admin/tenants.js';
 import { ownCluster, type OwnCluster } from '../helpers/pg-cluster.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';

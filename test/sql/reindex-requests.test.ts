@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withAdmin } from '../../src/db/with-tenant.js';
+import { withAdmin } from '../../src/db/doors.js';
 import { drainReindexRequests } from '../../src/fhir/repository/reindex-queue.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 

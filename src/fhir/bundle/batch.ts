@@ -1,4 +1,4 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { fromDatabase } from '../db-errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { InvalidEntry, ParsedEntry } from './entries.js';

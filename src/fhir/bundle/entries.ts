@@ -1,9 +1,9 @@
-import { FhirError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
-import { isId } from '../interactions/id.js';
+import { FhirError } from '../../core/errors.js';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
+import { isId } from '../../core/ids.js';
 import { parseIfMatch } from '../interactions/if-match.js';
 import { assertIdOfUrl, checkResource } from '../interactions/resource.js';
-import { isResourceType } from '../search/registry.js';
+import { isResourceType } from '../../core/resource-types.js';
 
 /** What a PUT, PATCH or DELETE entry aims at: one id, or the criteria of a conditional interaction. */
 export type Target = { kind: 'id'; id: string } | { kind: 'criteria'; criteria: string };

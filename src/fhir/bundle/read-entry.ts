@@ -1,5 +1,5 @@
 import { bundleJson, fullUrl } from '../bundle.js';
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import type { SearchOptions } from '../interactions/criteria.js';
 import type { Repository } from '../repository/repository.js';
 import { parseSearch } from '../search/parse.js';

@@ -1,4 +1,4 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { createTarget } from '../interactions/create.js';
 import { criteriaParams, oneMatch } from '../interactions/criteria.js';
 import { conditionalDeleteTargets, deleteById } from '../interactions/delete.js';

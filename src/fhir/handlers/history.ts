@@ -1,7 +1,7 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, etag, fullUrl, type BundleLink } from '../bundle.js';
 import { withSession, type FhirContext } from '../context.js';
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { idParam, paging, resourceTypeParam } from '../request.js';
 import { parseDateRange } from '../search/normalize.js';
 import { sendJson } from '../respond.js';
@@ -65,7 +65,7 @@ export const systemHistory = (deps: Deps) => async (c: FhirContext) => {
 
 /** GET [base]/[type]/_history */
 export const typeHistory = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type };
   const page = await withSession(c, deps, { check: 'access', interaction: 'history', type }, (repo) => repo.history(q));
   return sendHistory(c, page, `/${type}/_history`, q);
@@ -73,7 +73,7 @@ export const typeHistory = (deps: Deps) => async (c: FhirContext) => {
 
 /** GET [base]/[type]/[id]/_history */
 export const instanceHistory = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type, id };
   const page = await withSession(c, deps, { check: 'access', interaction: 'history', type, instance: true }, async (repo) => {

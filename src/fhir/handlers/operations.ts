@@ -1,7 +1,7 @@
 import type { Deps } from '../../env.js';
 import { withSession, type FhirContext } from '../context.js';
-import { FhirError, outcome } from '../errors.js';
-import { isJsonObject } from '../json.js';
+import { FhirError, outcome } from '../../core/errors.js';
+import { isJsonObject } from '../../core/json.js';
 import { idParam, jsonBody, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { validateResource } from '../validation/validate.js';
@@ -30,7 +30,7 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
 
 /** POST [base]/[type]/$operation */
 export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const operation = c.req.param('operation');
   if (operation === '$validate') return validate(c, deps, type);
   const handler = deps.extensions.operations.get(`${type}/${operation ?? ''}`);
@@ -40,7 +40,7 @@ export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
 
 /** GET|POST [base]/[type]/[id]/$operation */
 export const instanceOperation = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const operation = c.req.param('operation') ?? '';
   const handler = deps.extensions.operations.get(`${type}/${operation}`);

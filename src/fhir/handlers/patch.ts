@@ -7,7 +7,7 @@ import { conditionalQuery, interactionOptions } from './options.js';
 
 /** PATCH [base]/[type]/[id] (R4 §3.1.0.6): JSON Patch or FHIRPath Patch (interactions/patch.ts). */
 export const patch = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const doc = httpPatchDoc(c.req.header('content-type'), c.var.body);
   const expected = ifMatch(c);
@@ -19,7 +19,7 @@ export const patch = (deps: Deps) => async (c: FhirContext) => {
 
 /** PATCH [base]/[type]?criteria: exactly one match is patched. */
 export const conditionalPatch = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const criteria = conditionalQuery(c, type);
   const doc = httpPatchDoc(c.req.header('content-type'), c.var.body);
   const expected = ifMatch(c);

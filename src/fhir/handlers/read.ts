@@ -1,6 +1,6 @@
 import type { Deps } from '../../env.js';
 import { readInSession, type FhirContext } from '../context.js';
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { idParam, resourceTypeParam, versionParam } from '../request.js';
 import { sendJson, versionHeaders } from '../respond.js';
 import type { StoredVersion } from '../repository/stored-version.js';
@@ -18,14 +18,14 @@ function send(c: FhirContext, v: StoredVersion | undefined, what: string): Respo
 
 /** GET [base]/[type]/[id] */
 export const read = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   return send(c, await readInSession(c, deps, type, id), `${type}/${id}`);
 };
 
 /** GET [base]/[type]/[id]/_history/[vid] */
 export const vread = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const vid = versionParam(c);
   return send(c, await readInSession(c, deps, type, id, vid), `${type}/${id}/_history/${vid}`);

@@ -1,12 +1,13 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, fullUrl, type BundleLink, type EntryParts } from '../bundle.js';
 import { withSession, type FhirContext } from '../context.js';
-import { FhirError, outcome } from '../errors.js';
-import { isJsonObject } from '../json.js';
+import { FhirError, outcome } from '../../core/errors.js';
+import { isJsonObject } from '../../core/json.js';
 import { idParam, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import { parseSearch } from '../search/parse.js';
-import { isResourceType, patientCompartmentParams, resourceTypes } from '../search/registry.js';
+import { patientCompartmentParams } from '../search/registry.js';
+import { isResourceType, resourceTypes } from '../../core/resource-types.js';
 import type { SearchRequest } from '../search/query.js';
 import { summarize } from '../search/summary.js';
 import type { SearchResult } from '../repository/search.js';
@@ -63,7 +64,7 @@ function searchBundle(c: FhirContext, path: string, params: [string, string][], 
 
 /** GET [base]/[type]?... and POST [base]/[type]/_search */
 export const search = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const params = await searchParams(c);
   const req = parse(c, deps, [type], params);
   const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
@@ -89,7 +90,7 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const compartment = c.req.param('compartment');
   if (compartment !== 'Patient') throw FhirError.notFound(`Compartment ${String(compartment).slice(0, 40)} is not supported; only Patient`);
   const id = idParam(c);
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const codes = patientCompartmentParams(type);
   if (!codes.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
   const params = await searchParams(c);

@@ -16,7 +16,7 @@ import { conditionalQuery, interactionOptions } from './options.js';
 
 /** POST [base]/[type], with If-None-Exist a conditional create (R4 §3.1.0.8). */
 export const create = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const body = readResource(c, type);
   const preference = returnPreference(c);
   const ifNoneExist = c.req.header('if-none-exist');
@@ -37,7 +37,7 @@ export const create = (deps: Deps) => async (c: FhirContext) => {
 
 /** PUT [base]/[type]/[id]: update, or create with the client's id (R4 §3.1.0.4). */
 export const update = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const body = readResource(c, type);
   assertIdOfUrl(body, id);
@@ -50,7 +50,7 @@ export const update = (deps: Deps) => async (c: FhirContext) => {
 
 /** PUT [base]/[type]?criteria (R4 §3.1.0.4.3). */
 export const conditionalUpdate = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const criteria = conditionalQuery(c, type);
   const body = readResource(c, type);
   const expected = ifMatch(c);
@@ -63,7 +63,7 @@ export const conditionalUpdate = (deps: Deps) => async (c: FhirContext) => {
 
 /** DELETE [base]/[type]/[id]: soft delete, 204; deleting a deleted resource is also 204. */
 export const remove = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const id = idParam(c);
   const expected = ifMatch(c);
   const result = await withSession(c, deps, { check: 'access', interaction: 'delete', type }, (repo) => deleteById(repo, type, id, expected));
@@ -73,7 +73,7 @@ export const remove = (deps: Deps) => async (c: FhirContext) => {
 
 /** DELETE [base]/[type]?criteria (R4 §3.1.0.7.1). */
 export const conditionalDelete = (deps: Deps) => async (c: FhirContext) => {
-  const type = resourceTypeParam(c, deps.config.sharedResourceTypes);
+  const type = resourceTypeParam(c, deps);
   const criteria = conditionalQuery(c, type);
   const expected = ifMatch(c);
   const options = interactionOptions(c, deps);

@@ -12,7 +12,7 @@
  * against each other.
  */
 
-import { ID_PATTERN } from '../interactions/id.js';
+import { ID_PATTERN } from '../../core/ids.js';
 
 const ID = ID_PATTERN;
 const TYPED_REFERENCE = new RegExp(`^(?:.*/)?([A-Z][A-Za-z]+)/${ID}(?:/_history/${ID})?$`);

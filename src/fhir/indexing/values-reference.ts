@@ -4,7 +4,7 @@
  */
 import type { ReferenceValue } from './index-rows.js';
 import type { TypedValue } from './typed-value.js';
-import { ID_PATTERN } from '../interactions/id.js';
+import { ID_PATTERN } from '../../core/ids.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '../../core/json.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/stored-version.js';
 import type { WriteResult } from '../repository/write.js';

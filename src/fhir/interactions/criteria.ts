@@ -1,4 +1,4 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/stored-version.js';
 import { parseSearch, type ParseOptions } from '../search/parse.js';

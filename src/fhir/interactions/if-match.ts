@@ -1,4 +1,4 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 
 const WEAK_ETAG = /^\s*(?:W\/)?"([1-9][0-9]{0,8})"\s*$/;
 

@@ -1,5 +1,5 @@
-import { FhirError } from '../errors.js';
-import { decodeUtf8, parseJsonText, type JsonObject } from '../json.js';
+import { FhirError } from '../../core/errors.js';
+import { decodeUtf8, parseJsonText, type JsonObject } from '../../core/json.js';
 import { patchResource, type PatchDoc } from '../patch/patch-resource.js';
 import type { Repository } from '../repository/repository.js';
 import type { WriteResult } from '../repository/write.js';

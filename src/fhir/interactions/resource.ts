@@ -1,6 +1,6 @@
-import { FhirError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
-import { isId } from './id.js';
+import { FhirError } from '../../core/errors.js';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
+import { isId } from '../../core/ids.js';
 
 /**
  * The resource a create or update carries (an HTTP body or a Bundle entry's resource): an object

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { FhirError } from '../errors.js';
-import type { JsonObject } from '../json.js';
+import { FhirError } from '../../core/errors.js';
+import type { JsonObject } from '../../core/json.js';
 import type { Repository } from '../repository/repository.js';
 import type { WriteResult } from '../repository/write.js';
 import { oneMatch, type Criteria, type SearchOptions } from './criteria.js';

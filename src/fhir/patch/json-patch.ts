@@ -1,6 +1,6 @@
 import jsonpatch from 'fast-json-patch';
-import { FhirError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { FhirError } from '../../core/errors.js';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
 import { checkOperationCount, Growth, jsonBytes, type PatchLimits } from './patch-limits.js';
 
 // Operations that are well-formed but cannot apply to this resource: 422. Anything else is a bad patch: 400.

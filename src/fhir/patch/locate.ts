@@ -1,5 +1,5 @@
-import { FhirError } from '../errors.js';
-import { isJsonObject, type Json, type JsonObject } from '../json.js';
+import { FhirError } from '../../core/errors.js';
+import { isJsonObject, type Json, type JsonObject } from '../../core/json.js';
 import { typeRules } from '../validation/compiled-rules.js';
 
 /*

@@ -1,4 +1,4 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 
 /*
  * What one patch may cost. Operations are capped per patch document, and the patched resource

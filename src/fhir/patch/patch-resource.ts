@@ -1,5 +1,5 @@
-import { FhirError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { FhirError } from '../../core/errors.js';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
 import type { Repository } from '../repository/repository.js';
 import { checkIfMatch } from '../repository/write.js';
 import { applyFhirPathPatch } from './fhirpath-patch.js';

@@ -1,6 +1,6 @@
 import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { parseSearch } from '../search/parse.js';
 import type { Clause, SearchRequest } from '../search/query.js';
 import type { StoredVersion } from './stored-version.js';

@@ -1,7 +1,7 @@
 import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { extractIndexRows } from '../indexing/extract.js';
 import type { IndexRows } from '../indexing/index-rows.js';
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '../../core/json.js';
 import type { TableSet } from '../../db/table-set.js';
 
 /** One resource whose index rows are replaced: `rows` null when it was deleted (rows only go). */

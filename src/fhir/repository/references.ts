@@ -1,8 +1,8 @@
 import { raw, sql, type Fragment } from '../../db/sql.js';
-import { FhirError } from '../errors.js';
-import { ID_PATTERN } from '../interactions/id.js';
-import type { Json } from '../json.js';
-import { isResourceType } from '../search/registry.js';
+import { FhirError } from '../../core/errors.js';
+import { ID_PATTERN } from '../../core/ids.js';
+import type { Json } from '../../core/json.js';
+import { isResourceType } from '../../core/resource-types.js';
 import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 
 const RELATIVE = new RegExp(`^([A-Za-z]+)/(${ID_PATTERN})(?:/_history/${ID_PATTERN})?$`);

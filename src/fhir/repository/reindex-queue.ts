@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import { withAdmin } from '../../db/with-tenant.js';
+import { withAdmin } from '../../db/doors.js';
 import type { Logger } from '../../log.js';
 import { reindexTenant } from './reindex.js';
 

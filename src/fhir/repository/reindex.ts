@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../../db/database.js';
 import { run, sql } from '../../db/sql.js';
-import { withShared, withTenant } from '../../db/with-tenant.js';
-import type { JsonObject } from '../json.js';
+import { withShared, withTenant } from '../../db/doors.js';
+import type { JsonObject } from '../../core/json.js';
 import { indexRowsOf, replaceIndexSql } from './index-writer.js';
 import { SHARED_TABLES, tenantTables, type TableSet } from '../../db/table-set.js';
 

@@ -1,5 +1,5 @@
-import { FhirError } from '../errors.js';
-import { ID_PATTERN, isId } from '../interactions/id.js';
+import { FhirError } from '../../core/errors.js';
+import { ID_PATTERN, isId } from '../../core/ids.js';
 import { numberRange, parseDateRange, type DateRange, type NumberRange } from './normalize.js';
 
 /*

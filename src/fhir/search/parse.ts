@@ -1,6 +1,7 @@
-import { FhirError } from '../errors.js';
+import { FhirError } from '../../core/errors.js';
 import { parseBoolean, parseDate, parseNumber, parseQuantity, parseReference, parseToken, splitEscaped, unescape } from './parse-values.js';
-import { getSearchParam, getSearchParams, isResourceType } from './registry.js';
+import { getSearchParam, getSearchParams } from './registry.js';
+import { isResourceType } from '../../core/resource-types.js';
 import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './query.js';
 import type { CompositeComponentDef, SearchParamDef, SearchParamType } from './types.js';
 

@@ -3,6 +3,7 @@
  * build-definitions.ts.
  */
 import { readFileSync } from 'node:fs';
+import { isResourceType, resourceTypes } from '../../core/resource-types.js';
 import { narrowExpression } from '../../fhirpath/narrow.js';
 import { isDomainResource } from '../../fhirpath/r4-model.js';
 import { ANY_TARGET_EXCLUDED } from './types.js';
@@ -14,8 +15,6 @@ function loadJson<T>(name: string): T {
 
 interface Loaded {
   readonly records: readonly SearchParamRecord[];
-  readonly types: readonly string[];
-  readonly typeSet: ReadonlySet<string>;
   readonly compartment: Readonly<Record<string, readonly string[]>>;
   readonly byBase: ReadonlyMap<string, readonly SearchParamRecord[]>;
 }
@@ -25,7 +24,6 @@ let loaded: Loaded | undefined;
 function data(): Loaded {
   if (loaded) return loaded;
   const records = loadJson<SearchParamRecord[]>('search-parameters.json');
-  const types = loadJson<string[]>('resource-types.json');
   const compartment = loadJson<Record<string, string[]>>('patient-compartment.json');
   const byBase = new Map<string, SearchParamRecord[]>();
   for (const r of records) {
@@ -35,17 +33,8 @@ function data(): Loaded {
       list.push(r);
     }
   }
-  loaded = { records, types, typeSet: new Set(types), compartment, byBase };
+  loaded = { records, compartment, byBase };
   return loaded;
-}
-
-/** Every concrete R4 resource type name, sorted. */
-export function resourceTypes(): readonly string[] {
-  return data().types;
-}
-
-export function isResourceType(name: string): boolean {
-  return data().typeSet.has(name);
 }
 
 /** All stored definitions (every base), e.g. for a CapabilityStatement. */

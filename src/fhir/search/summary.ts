@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '../../core/json.js';
 
 interface Elements { summary: string[]; mandatory: string[] }
 

@@ -2,7 +2,7 @@
  * Collects validation issues with a hard cap, so a huge malformed body cannot produce a huge
  * OperationOutcome or keep the walker busy once the answer is already "rejected".
  */
-import type { OutcomeIssue } from '../errors.js';
+import type { OutcomeIssue } from '../../core/errors.js';
 
 export type ValidationIssueCode = 'structure' | 'required' | 'value' | 'code-invalid' | 'invalid';
 

@@ -6,7 +6,7 @@
  * package. Not covered: FHIRPath invariants, profiles, reference targets, terminology outside
  * the package.
  */
-import type { OutcomeIssue } from '../errors.js';
+import type { OutcomeIssue } from '../../core/errors.js';
 import { IssueCollector, MAX_ISSUES } from './issues.js';
 import { walkResource } from './walk.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, sql } from '../../../src/db/sql.js';
-import { withTenant } from '../../../src/db/with-tenant.js';
+import { withTenant } from '../../../src/db/doors.js';
 import { tenantTables } from '../../../src/db/table-set.js';
 import { parseSearch } from '../../../src/fhir/search/parse.js';
 import { searchPageSql } from '../../../src/fhir/search/to-sql.js';

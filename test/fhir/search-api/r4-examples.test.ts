@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isResourceType } from '../../../src/fhir/search/registry.js';
+import { isResourceType } from '../../../src/core/resource-types.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 
 /*

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  getSearchParam,
-  getSearchParams,
-  isResourceType,
-  patientCompartmentParams,
-  resourceTypes,
-  searchParamRecords,
-} from '../../../src/fhir/search/registry.js';
+import { getSearchParam, getSearchParams, patientCompartmentParams, searchParamRecords } from '../../../src/fhir/search/registry.js';
+import { isResourceType, resourceTypes } from '../../../src/core/resource-types.js';
 
 describe('registry', () => {
   it('lists the 146 concrete R4 resource types, sorted', () => {

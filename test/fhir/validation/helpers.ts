@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { OutcomeIssue } from '../../../src/fhir/errors.js';
+import type { OutcomeIssue } from '../../../src/core/errors.js';
 import { validateResource } from '../../../src/fhir/validation/validate.js';
 
 export function expectValid(resource: unknown): void {

@@ -1,4 +1,5 @@
-import { getSearchParams, resourceTypes } from '../../../src/fhir/search/registry.js';
+import { getSearchParams } from '../../../src/fhir/search/registry.js';
+import { resourceTypes } from '../../../src/core/resource-types.js';
 import { ADMIN_TOKEN } from '../../helpers/app.js';
 import type { Rng } from './prng.js';
 import { SQL_PAYLOADS } from './search-values.js';

@@ -1,4 +1,4 @@
-import { withAdmin } from '../../../src/db/with-tenant.js';
+import { withAdmin } from '../../../src/db/doors.js';
 import { createTenant } from '../../../src/admin/tenants.js';
 import { ADMIN_TOKEN, type TestServer } from '../../helpers/app.js';
 import type { Rng } from './prng.js';
