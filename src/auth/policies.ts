@@ -35,7 +35,7 @@ function bad(message: string, path: string): FhirError {
 export function parsePolicy(body: unknown, id?: string): AccessPolicy {
   if (!isJsonObject(body)) throw bad('must be a JSON object', '$');
   const pid = id ?? body.id;
-  if (!isId(pid)) throw bad('id must match [A-Za-z0-9-.]{1,64}', 'id');
+  if (typeof pid !== 'string' || !isId(pid)) throw bad('id must match [A-Za-z0-9-.]{1,64}', 'id');
   if (id !== undefined && body.id !== undefined && body.id !== id) throw bad('id in the body differs from the URL', 'id');
   if (typeof body.client !== 'string' || body.client === '' || body.client.length > 200) throw bad('client must be a client id or "*"', 'client');
   if (typeof body.tenant !== 'string' || !TENANT.test(body.tenant)) throw bad('tenant must be a tenant id or "*"', 'tenant');
