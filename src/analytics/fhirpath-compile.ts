@@ -26,7 +26,7 @@ export type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
 /** Compiles FHIRPath source text in a scope, counting its SQL against the view's size cap. */
 export function compileFhirPath(src: string, scope: Scope): Compiled {
-  const c = compileExpr(parseViewPath(src, scope.at), scope);
+  const c = compileExpr(parseViewPath(src, scope.at, (cost, at) => scope.aliases.chargeParse(cost, at)), scope);
   scope.aliases.charge(c.kind === 'path' ? c.base.length + c.steps.length : c.sql.length, scope.at);
   return c;
 }

@@ -1,6 +1,6 @@
-import { RUNTIME_ERROR_MARKER } from './errors.js';
+import { RUNTIME_ERROR_MARKER, tooCostly } from './errors.js';
 import { jsonpathLiteral, literal } from './sql-text.js';
-import { checkSqlSize } from './view-limits.js';
+import { checkSqlSize, MAX_VIEW_PARSE_COST } from './view-limits.js';
 
 /**
  * A FHIRPath value compiled to SQL. FHIRPath values are ordered collections; the SQL keeps them
@@ -29,9 +29,17 @@ export class Aliases {
     this.n += 1;
     return `${prefix}${this.n}`;
   }
+  private parseCost = 0;
   charge(bytes: number, at: string): void {
     this.bytes += bytes;
     checkSqlSize(this.bytes, at);
+  }
+  /** The parse cost of one more expression of the view (view-path.ts), against MAX_VIEW_PARSE_COST. */
+  chargeParse(cost: number, at: string): void {
+    this.parseCost += cost;
+    if (this.parseCost > MAX_VIEW_PARSE_COST) {
+      throw tooCostly(`The view's FHIRPath expressions have more than ${MAX_VIEW_PARSE_COST} operators and function calls together`, at);
+    }
   }
 }
 

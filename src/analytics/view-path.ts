@@ -11,7 +11,8 @@ export type { Expr } from '../fhirpath/ast.js';
  * recurses once per bracket and spends about a millisecond per operator (measured on fhirpath.js
  * 5.2), so both are bounded first. Strings, quoted names and comments are skipped.
  */
-function preScan(src: string): { nesting: number; operators: number } {
+function preScan(src: string): { nesting: number; operators: number; calls: number } {
+  let calls = 0;
   let depth = 0;
   let nesting = 0;
   let operators = 0;
@@ -26,6 +27,7 @@ function preScan(src: string): { nesting: number; operators: number } {
       while (i < src.length && src[i] !== '\n') i++;
     } else if (c === '(' || c === '[') {
       depth++;
+      if (c === '(') calls++;
       continue;
     } else if (c === ')' || c === ']') {
       depth--;
@@ -38,18 +40,22 @@ function preScan(src: string): { nesting: number; operators: number } {
     }
     if (c !== undefined && !/\s/.test(c)) nesting = Math.max(nesting, depth);
   }
-  return { nesting, operators };
+  return { nesting, operators, calls };
 }
 
-/** A ViewDefinition path as a syntax tree, within the caps of view-limits.ts (400 invalid, 422 too-costly). */
-export function parseViewPath(src: string, at: string): Expr {
+/**
+ * A ViewDefinition path as a syntax tree, within the caps of view-limits.ts (400 invalid, 422
+ * too-costly). `chargeParse` counts what parsing it costs against the view's budget, before it runs.
+ */
+export function parseViewPath(src: string, at: string, chargeParse: (cost: number, at: string) => void): Expr {
   if (typeof src !== 'string' || src.trim() === '') throw invalidView('FHIRPath expression must be a non-empty string', at);
   if (src.length > MAX_PATH_LENGTH) throw tooCostly(`A FHIRPath expression may have at most ${MAX_PATH_LENGTH} characters; this one has ${src.length}`, at);
-  const { nesting, operators } = preScan(src);
+  const { nesting, operators, calls } = preScan(src);
   if (nesting > MAX_PATH_NESTING) throw tooCostly(`FHIRPath brackets may nest at most ${MAX_PATH_NESTING} deep`, at);
   // A chain of n operators is n + 1 levels deep: more operators than the depth cap is refused
   // before the parser spends its time on them.
   if (operators > MAX_PATH_DEPTH) throw tooCostly(`A FHIRPath expression may nest at most ${MAX_PATH_DEPTH} steps deep (it has ${operators} operators)`, at);
+  chargeParse(operators + calls, at);
   let tree: Expr;
   try {
     tree = parseFhirPath(src);

@@ -230,16 +230,25 @@ function parseUncached(text: string): Expr {
   }
 }
 
-// Search definitions are a fixed set; view paths come from callers, so the cache is bounded.
-const MAX_CACHED = 10_000;
+// Search definitions are a fixed set; view paths come from callers (any tenant), so the cache is
+// bounded by the text it holds, not only by entries: a tree takes tens of bytes per character.
+// Long texts are parsed each time (they are rare, and a view's own cap bounds their cost).
+const MAX_CACHED_TEXT = 1_000_000;
+const MAX_CACHED_LENGTH = 1_024;
 const cache = new Map<string, Expr>();
+let cachedText = 0;
 
 /** Parses `text` (cached), or throws FhirPathSyntaxError / FhirPathTooDeepError. */
 export function parseFhirPath(text: string): Expr {
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
   const tree = parseUncached(text);
-  if (cache.size >= MAX_CACHED) cache.clear();
+  if (text.length > MAX_CACHED_LENGTH) return tree;
+  if (cachedText + text.length > MAX_CACHED_TEXT) {
+    cache.clear();
+    cachedText = 0;
+  }
   cache.set(text, tree);
+  cachedText += text.length;
   return tree;
 }

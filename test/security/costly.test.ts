@@ -63,8 +63,15 @@ describe('ViewDefinition $run', () => {
     expect(await costly(await run(view([{ column: [{ name: 'x', path: long }] }])), 422)).toContain('4096');
     const nested = `${'('.repeat(40)}id${')'.repeat(40)}`;
     expect(await costly(await run(view([{ column: [{ name: 'x', path: nested }] }])), 422)).toContain('nest');
-    const many = Array.from({ length: 4_000 }, (_, i) => ({ name: `c${i}`, path: 'value.ofType(string).lowBoundary()' }));
+    const many = Array.from({ length: 8_000 }, (_, i) => ({ name: `c${i}`, path: 'code.coding.display.extension.value.id' }));
     expect(await costly(await timed(() => run(view([{ column: many }]))), 422)).toContain('KiB of SQL');
+  });
+
+  it('refuses a view whose FHIRPath costs the parser too much altogether (422 too-costly), before parsing it', async () => {
+    // Each path is within every per-path cap; together they would hold the event loop for seconds.
+    const path = Array.from({ length: 60 }, (_, i) => `where(id = '${i}')`).join('.');
+    const many = Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, path }));
+    expect(await costly(await timed(() => run(view([{ column: many }]))), 422)).toContain('operators and function calls');
   });
 
   it('stops a repeat that doubles at every level (2^64 rows with %rowIndex) with 422 too-costly', async () => {
@@ -200,10 +207,10 @@ describe('statement_timeout', () => {
     expect(seen.join('\n')).not.toMatch(/statement_timeout/);
   });
 
-  it('is set only where the cap of the operator is applied (src/db/with-tenant.ts and the SQL functions)', () => {
+  it('is set only where the cap of the operator is applied (src/db/doors.ts and the SQL functions)', () => {
     const root = fileURLToPath(new URL('../../src', import.meta.url));
     const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
     const setting = files.filter((f) => /set_config\(\s*'statement_timeout'|set\s+(local\s+)?statement_timeout/i.test(readFileSync(join(root, f), 'utf8')));
-    expect(setting).toEqual([join('db', 'with-tenant.ts')]);
+    expect(setting).toEqual([join('db', 'doors.ts')]);
   });
 });
