@@ -40,8 +40,13 @@ async function reindexSet(open: Open, own: TableSet): Promise<number> {
   }
 }
 
+/** A suspended tenant is not reindexed (its data is frozen until it is resumed); the error is what the queue records. */
 export function reindexTenant(db: Database, tenantId: string): Promise<number> {
-  return reindexSet((fn) => withTenant(db, tenantId, (tx) => fn(tx)), tenantTables(tenantId));
+  return reindexSet((fn) => withTenant(db, tenantId, (tx, tenant) => {
+    if (tenant === undefined) throw new Error(`Unknown tenant "${tenantId}"`);
+    if (tenant.status !== 'active') throw new Error(`Tenant "${tenantId}" is suspended`);
+    return fn(tx);
+  }), tenantTables(tenantId));
 }
 
 export function reindexShared(db: Database): Promise<number> {
