@@ -4,7 +4,7 @@ import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../errors.js';
 import { isJsonObject } from '../json.js';
 import { idParam, resourceTypeParam } from '../request.js';
-import { sendJson } from '../respond.js';
+import { preferenceApplied, sendJson } from '../respond.js';
 import { parseSearch } from '../search/parse.js';
 import { isResourceType, patientCompartmentParams, resourceTypes } from '../search/registry.js';
 import type { SearchRequest } from '../search/request.js';
@@ -24,7 +24,9 @@ async function searchParams(c: FhirContext): Promise<[string, string][]> {
 }
 
 function strict(c: FhirContext): boolean {
-  return /(?:^|[;,\s])handling\s*=\s*strict/i.test(c.req.header('prefer') ?? '');
+  const handling = /(?:^|[;,\s])handling\s*=\s*(strict|lenient)/i.exec(c.req.header('prefer') ?? '')?.[1]?.toLowerCase();
+  if (handling !== undefined) preferenceApplied(c, `handling=${handling}`);
+  return handling === 'strict';
 }
 
 function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][]): SearchRequest {
