@@ -251,3 +251,24 @@ describe('conditional read', () => {
     expect(both.status).toBe(200);
   });
 });
+
+describe('formats an operation owns', () => {
+  const view = { resourceType: 'ViewDefinition', status: 'active', resource: 'Patient', select: [{ column: [{ name: 'id', path: 'id' }] }] };
+  const run = (query: string, headers: Record<string, string> = {}) =>
+    s.fhir('conv', `/ViewDefinition/$run${query}`, { json: { resourceType: 'Parameters', parameter: [{ name: 'viewResource', resource: view }] }, headers });
+
+  it('leaves $run its own _format values (csv, ndjson, json) and Accept', async () => {
+    const csv = await run('?_format=csv', { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect((await csv.text()).split('\r\n')[0]).toBe('id');
+    const ndjson = await run('?_format=ndjson&_pretty=true');
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers.get('content-type')).toContain('ndjson');
+    expect((await ndjson.text()).trim().split('\n').length).toBeGreaterThan(0);
+    const json = await run('?_format=json&_pretty=true');
+    expect(json.status).toBe(200);
+    expect(await json.text()).not.toContain('\n');
+    expect((await run('?_format=xml')).status).toBe(400);
+  });
+});
