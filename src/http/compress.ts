@@ -28,8 +28,9 @@ export function chooseEncoding(header: string | undefined): Encoding | undefined
 }
 
 // Flushed after every chunk so a streamed response (the admin NDJSON export) reaches the client
-// as it is produced, not when the compressor's buffer fills. Brotli quality 4: about gzip's
-// speed with a smaller result; the default 11 costs ~50x the CPU.
+// as it is produced, not when the compressor's buffer fills. Brotli at quality 4, not the default
+// 11 (tens of times the CPU): on a 219 KB Synthea searchset it gave 13.5 KB against gzip's 14.8 KB
+// (level 6; level 3 gave 17.1 KB) at less CPU than gzip 6, and clients that send br prefer it.
 function compressor(encoding: Encoding): TransformStream<Uint8Array, Uint8Array> {
   const z: Transform = encoding === 'br'
     ? createBrotliCompress({ flush: constants.BROTLI_OPERATION_FLUSH, params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
