@@ -46,7 +46,7 @@ export function acceptsFhirJson(format: string | undefined, accept: string | und
  */
 export function negotiate(skip: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const path = new URL(c.req.url).pathname;
+    const path = c.req.path;
     if (skip.has(path.slice(path.lastIndexOf('/') + 1))) return next();
     if (!acceptsFhirJson(c.req.query('_format'), c.req.header('accept'))) {
       throw new FhirError(406, 'not-supported', 'This server answers in application/fhir+json (FHIR R4, fhirVersion=4.0) only');
