@@ -79,18 +79,21 @@ function replay(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Arr
 
 /**
  * gzip or br for text responses of at least COMPRESS_THRESHOLD bytes when Accept-Encoding allows
- * (a 200-Observation searchset: README, Performance). Streamed bodies stay streamed. A request
- * without Accept-Encoding never has its body touched, so clients that do not ask pay nothing.
+ * (200 Synthea Observations: 219 KB, 14.8 KB gzip, 13.6 KB br; README, HTTP conventions). Streamed
+ * bodies stay streamed. Clients that do not ask pay nothing.
  */
 export function compress(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
+    // No encoding wanted: the response is not touched, not even for Vary. A cache may then keep
+    // the plain form for everyone, which every client accepts; a compressed one carries Vary.
     const encoding = chooseEncoding(c.req.header('accept-encoding'));
+    if (encoding === undefined || c.req.method === 'HEAD') return;
     const res = c.res;
     const type = res.headers.get('content-type') ?? '';
     if (!COMPRESSIBLE.test(type) || res.headers.has('content-encoding') || NO_TRANSFORM.test(res.headers.get('cache-control') ?? '')) return;
     res.headers.append('Vary', 'Accept-Encoding');
-    if (encoding === undefined || res.body === null || c.req.method === 'HEAD') return;
+    if (res.body === null) return;
     const length = res.headers.get('content-length');
     if (length !== null && Number(length) < COMPRESS_THRESHOLD) return;
     const { head, size, done, reader } = await peek(res.body, COMPRESS_THRESHOLD);
