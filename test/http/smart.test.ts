@@ -17,7 +17,7 @@ const WELL_KNOWN = '/.well-known/smart-configuration';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ ...authEnv, ...SMART });
+  s = await startTestServer({ ...authEnv, ...SMART, CORS_ORIGINS: 'https://app.example.org' });
   await s.createTenants('smart');
 });
 afterAll(() => s.close());
@@ -67,6 +67,18 @@ describe('smart-configuration', () => {
     expect((await s.request('/admin/tenants')).status).toBe(401);
     const ok = await s.request('/tenants/smart/fhir/Patient', { headers: bearer(await token({ tenant: 'smart' })) });
     expect(ok.status).toBe(200);
+  });
+
+  it('answers a CORS preflight without a token, while the request itself still needs one', async () => {
+    const origin = 'https://app.example.org';
+    const pre = await s.request('/tenants/smart/fhir/Patient', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(origin);
+    const get = await s.request('/tenants/smart/fhir/Patient', { headers: { origin } });
+    expect(get.status).toBe(401);
+    expect(get.headers.get('access-control-allow-origin')).toBe(origin);
+    const discovery = await s.request(`/fhir${WELL_KNOWN}`, { headers: { origin } });
+    expect(discovery.headers.get('access-control-allow-origin')).toBe(origin);
   });
 
   it('refuses a malformed tenant id with 400', async () => {
