@@ -54,8 +54,9 @@ function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string
   if (cached) return cached;
   const stored = resourceTypes().filter((t) => scope === 'tenant' || sharedTypes.has(t));
   const revInclude = revIncludes(stored);
+  // $validate checks R4 structure: a type only an extension knows gets none (it would answer "Unknown resource type").
   const operationsOf = (type: string): Operation[] => [
-    { name: 'validate', definition: VALIDATE_DEFINITION },
+    ...(resourceTypes().includes(type) ? [{ name: 'validate', definition: VALIDATE_DEFINITION }] : []),
     ...[...operations].filter(([k]) => k.startsWith(`${type}/$`)).map(([k, definition]) => ({ name: k.slice(type.length + 2), definition })),
   ];
   const entry = (type: string, tableSet: string) => ({
@@ -118,7 +119,7 @@ export function capabilityStatement(options: {
   const all = resourcesOf(options.scope, options.sharedTypes, options.operations ?? new Map());
   const enabled = options.enabledTypes;
   const resources = enabled ? all.filter((r) => enabled.has(r.type)) : all;
-  const rest = security({ smart: options.smart, cors: options.cors ?? false });
+  const secured = security({ smart: options.smart, cors: options.cors ?? false });
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -135,7 +136,7 @@ export function capabilityStatement(options: {
         documentation: options.scope === 'shared'
           ? 'The shared table set: every tenant reads it; writes need the privileged credential.'
           : 'One tenant: its own resources, plus read access to the shared resources of shareable types.',
-        ...(rest ? { security: rest } : {}),
+        ...(secured ? { security: secured } : {}),
         interaction: SYSTEM.map((code) => ({ code })),
         // R4 §3.1.1.5: the text search parameters are not supported.
         extension: [{ url: 'https://fhir-rls.dev/StructureDefinition/unsupported-search', valueString: '_text, _content, _query, _filter, _list, near' }],
