@@ -15,6 +15,10 @@ import { renderError } from './http/errors.js';
 import { recordRefusals } from './http/refusals.js';
 import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
 import { jsonBodyLimits } from './http/json-body.js';
+import { compress } from './http/compress.js';
+import { cors } from './http/cors.js';
+import { negotiate } from './http/format.js';
+import { smartRoutes } from './http/smart.js';
 import { requestLog } from './http/request-log.js';
 
 /**
@@ -32,6 +36,8 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.use('*', requestLog(deps.log));
   app.use('*', metrics.middleware());
+  app.use('*', compress());
+  app.use('*', cors(deps.config.corsOrigins));
   // Liveness: the process answers. Readiness: the database answers too (load balancers stop
   // sending traffic while it does not). Metrics: for the scraper; keep it off the public network.
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -44,6 +50,8 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     }
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  // Read before a client has a token: routed ahead of authentication, and nothing else is.
+  app.route('/', smartRoutes(deps.config));
   app.use('*', recordRefusals(deps.db, deps.log));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
   const limit = bodyLimit({
@@ -61,6 +69,9 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   app.route('/admin', adminRoutes(deps));
 
   const fhir = fhirRoutes(deps);
+  // Operations that own their output formats ($run: csv, ndjson, json) skip the negotiation.
+  const ownFormats = negotiate(new Set([...deps.extensions.operations.keys()].map((k) => k.slice(k.indexOf('/') + 1))));
+  for (const base of ['/fhir/*', '/tenants/:tenant/fhir/*', '/shared/fhir/*']) app.use(base, ownFormats);
   app.use('/fhir/*', tenantFromHeader());
   app.route('/fhir', fhir);
   app.use('/tenants/:tenant/fhir/*', tenantFromPath());

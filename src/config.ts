@@ -64,7 +64,31 @@ export interface Config {
   cpuHeavyBodyBytes: number;
   /** How long this process trusts a tenant's cached settings (rate limit) without reading the registry. */
   tenantSettingsTtlMs: number;
+  /** Browser origins allowed to call the API (CORS_ORIGINS); empty: no CORS headers at all. */
+  corsOrigins: readonly string[];
+  smart: SmartConfig;
 }
+
+/**
+ * What `[base]/.well-known/smart-configuration` announces (SMART App Launch 2.0): the
+ * authorization server is elsewhere; this server only verifies its tokens.
+ */
+export interface SmartConfig {
+  authorizeUrl: string | undefined;
+  tokenUrl: string | undefined;
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  capabilities: readonly string[];
+  scopesSupported: readonly string[] | undefined;
+}
+
+/**
+ * What this server itself enforces (auth/scopes.ts: v1 and v2 scopes, user and system level; a
+ * patient/ scope is not confined to a patient's compartment, so permission-patient is not claimed),
+ * and the backend-service clients any token endpoint serves. The authorization server's other
+ * abilities (launch-standalone, client-public, ...) are the operator's to add.
+ */
+export const DEFAULT_SMART_CAPABILITIES = ['client-confidential-asymmetric', 'client-confidential-symmetric', 'permission-v1', 'permission-v2', 'permission-user'];
 
 /** Token verification (README: Tokens). None of the key settings given: gateway mode. */
 export interface AuthConfig {
@@ -175,6 +199,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cpuWorkSlots: int(env, 'CPU_WORK_SLOTS', 4),
     cpuHeavyBodyBytes: int(env, 'CPU_HEAVY_BODY_BYTES', 256 * 1024),
     tenantSettingsTtlMs: int(env, 'TENANT_SETTINGS_TTL_MS', 3_000, 0),
+    corsOrigins: list(env.CORS_ORIGINS || undefined, []),
+    smart: {
+      authorizeUrl: env.SMART_AUTHORIZE_URL || undefined,
+      tokenUrl: env.SMART_TOKEN_URL || undefined,
+      jwksUrl: env.SMART_JWKS_URL || env.AUTH_JWKS_URL || undefined,
+      issuer: env.SMART_ISSUER || env.AUTH_ISSUER || undefined,
+      capabilities: list(env.SMART_CAPABILITIES || undefined, DEFAULT_SMART_CAPABILITIES),
+      scopesSupported: env.SMART_SCOPES_SUPPORTED ? list(env.SMART_SCOPES_SUPPORTED, []) : undefined,
+    },
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET || undefined,
       jwksUrl: env.AUTH_JWKS_URL || undefined,

@@ -10,5 +10,7 @@ export function analyticsExtensions(): FhirExtensions {
   return {
     storedTypes: new Map([[VIEW_DEFINITION, { validate: (resource) => validateExtraResource(VIEW_DEFINITION, resource) }]]),
     operations: new Map([...RUN_OPERATIONS].map((name) => [`${VIEW_DEFINITION}/${name}`, runViewOperation])),
+    // The SQL on FHIR v2 IG's canonicals: $run (api/run), and its later name $viewdefinition-run.
+    definitions: new Map([...RUN_OPERATIONS].map((name) => [`${VIEW_DEFINITION}/${name}`, `http://sql-on-fhir.org/OperationDefinition/${name}`])),
   };
 }

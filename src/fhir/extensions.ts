@@ -39,6 +39,8 @@ export interface FhirExtensions {
   storedTypes: ReadonlyMap<string, StoredType>;
   /** By `[type]/$name`, e.g. `ViewDefinition/$run`. */
   operations: ReadonlyMap<string, OperationHandler>;
+  /** The OperationDefinition canonical of each operation, same keys: listed in the CapabilityStatement. */
+  definitions: ReadonlyMap<string, string>;
 }
 
-export const NO_EXTENSIONS: FhirExtensions = { storedTypes: new Map(), operations: new Map() };
+export const NO_EXTENSIONS: FhirExtensions = { storedTypes: new Map(), operations: new Map(), definitions: new Map() };

@@ -15,6 +15,11 @@ export function versionHeaders(c: FhirContext, v: Pick<StoredVersion, 'versionId
   if (v.lastUpdated) c.header('Last-Modified', httpDate(v.lastUpdated));
 }
 
+/** RFC 7240 §3: a preference the answer honoured (several: one header, comma-separated). */
+export function preferenceApplied(c: FhirContext, preference: string): void {
+  c.header('Preference-Applied', preference, { append: true });
+}
+
 /** A write's answer per `Prefer: return` (R4 §3.1.0.8.1). */
 export function sendWritten(
   c: FhirContext,
@@ -24,6 +29,7 @@ export function sendWritten(
   message: string,
 ): Response {
   versionHeaders(c, version);
+  if (/(?:^|[;,\s])return\s*=/i.test(c.req.header('prefer') ?? '')) preferenceApplied(c, `return=${preference}`);
   if (preference === 'minimal') return c.body(null, status as 200);
   if (preference === 'OperationOutcome') {
     return sendJson(c, status, JSON.stringify(outcome([{ severity: 'information', code: 'informational', diagnostics: message }])));

@@ -244,7 +244,8 @@ describe('search (basic) and metadata', () => {
     expect(pat.extension[0]!.valueCode).toBe('tenant');
     expect(resources.find((r) => r.type === 'Organization')!.extension[0]!.valueCode).toBe('tenant+shared');
     const shared = await (await s.request('/shared/fhir/metadata')).json();
-    expect(shared.rest[0].resource.map((r: { type: string }) => r.type).sort()).toEqual([...s.config.sharedResourceTypes].sort());
+    // Plus ViewDefinition (SQL on FHIR), stored in the shared set and listed for its $run.
+    expect(shared.rest[0].resource.map((r: { type: string }) => r.type).sort()).toEqual([...s.config.sharedResourceTypes, 'ViewDefinition'].sort());
   });
 
   it('answers unsupported methods with 405 and unknown paths with 404, as OperationOutcome', async () => {

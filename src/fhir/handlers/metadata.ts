@@ -1,3 +1,4 @@
+import { authConfigured } from '../../config.js';
 import type { Deps } from '../../env.js';
 import { capabilityStatement } from '../capability.js';
 import { withSession, type FhirContext } from '../context.js';
@@ -15,5 +16,8 @@ export const metadata = (deps: Deps) => async (c: FhirContext) => {
     sharedTypes: deps.config.sharedResourceTypes,
     software: SOFTWARE,
     enabledTypes: tenant ? tenantSettings(tenant).resourceTypes : undefined,
+    operations: deps.extensions.definitions,
+    smart: authConfigured(deps.config.auth) ? { authorize: deps.config.smart.authorizeUrl, token: deps.config.smart.tokenUrl } : undefined,
+    cors: deps.config.corsOrigins.length > 0,
   })));
 };

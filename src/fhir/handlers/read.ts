@@ -1,6 +1,7 @@
 import type { Deps } from '../../env.js';
 import { readInSession, type FhirContext } from '../context.js';
 import { FhirError } from '../../core/errors.js';
+import { notModified } from '../not-modified.js';
 import { idParam, resourceTypeParam, versionParam } from '../request.js';
 import { sendJson, versionHeaders } from '../respond.js';
 import type { StoredVersion } from '../repository/stored-version.js';
@@ -13,6 +14,7 @@ function send(c: FhirContext, v: StoredVersion | undefined, what: string): Respo
     throw FhirError.gone(`${what} has been deleted`);
   }
   versionHeaders(c, v);
+  if (notModified(c, v)) return c.body(null, 304);
   return sendJson(c, 200, v.body);
 }
 

@@ -4,7 +4,7 @@ import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
 import { idParam, resourceTypeParam } from '../request.js';
-import { sendJson } from '../respond.js';
+import { preferenceApplied, sendJson } from '../respond.js';
 import { parseSearch } from '../search/parse.js';
 import { patientCompartmentParams } from '../search/registry.js';
 import { isResourceType, resourceTypes } from '../../core/resource-types.js';
@@ -25,7 +25,9 @@ async function searchParams(c: FhirContext): Promise<[string, string][]> {
 }
 
 function strict(c: FhirContext): boolean {
-  return /(?:^|[;,\s])handling\s*=\s*strict/i.test(c.req.header('prefer') ?? '');
+  const handling = /(?:^|[;,\s])handling\s*=\s*(strict|lenient)/i.exec(c.req.header('prefer') ?? '')?.[1]?.toLowerCase();
+  if (handling !== undefined) preferenceApplied(c, `handling=${handling}`);
+  return handling === 'strict';
 }
 
 function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][]): SearchRequest {
