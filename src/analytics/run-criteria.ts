@@ -3,6 +3,7 @@ import { criteriaClause } from '../fhir/repository/access.js';
 import { SHARED_TABLES, tenantTables, type TableSet } from '../db/table-set.js';
 import { rowCondition, type SearchScope } from '../fhir/search/to-sql.js';
 import { literal } from './sql-text.js';
+import type { ReadScope } from '../fhir/extensions.js';
 
 /*
  * What $run reads of a type, under the caller's access-policy criteria (e.g. a vitals-only client:
@@ -13,21 +14,17 @@ import { literal } from './sql-text.js';
  * values are written as literals, through the same quoting as every value of the view.
  */
 
-export interface SourceScope {
-  /** Null on the shared base. */
-  tenantId: string | null;
-  shareable: (type: string) => boolean;
-}
 
 /** The relation for compileViewDefinition: its `source` kind and a parenthesised subquery. */
-export function runSource(scope: SourceScope, type: string, criteria: readonly string[] | undefined): { source: 'tenant' | 'shared'; from: string } {
-  const search: SearchScope = { own: scope.tenantId === null ? SHARED_TABLES : tenantTables(scope.tenantId), shareable: scope.shareable };
+export function runSource(scope: Pick<ReadScope, 'scope' | 'shareable'>, type: string, criteria: readonly string[] | undefined): { source: 'tenant' | 'shared'; from: string } {
+  const base = scope.scope;
+  const search: SearchScope = { own: base.kind === 'shared' ? SHARED_TABLES : tenantTables(base.tenantId), shareable: (t) => scope.shareable(t) };
   const where = (set: TableSet): Fragment => (criteria === undefined ? raw('') : sql` and ${rowCondition([criteriaClause(type, criteria)], type, set, search, 'r')}`);
   const shared = (tenantColumn: boolean) =>
     sql`select ${raw(tenantColumn ? "'' as tenant_id, " : '')}r.resource_type, r.id, r.deleted, r.resource from shared_resource r where true${where(SHARED_TABLES)}`;
-  if (scope.tenantId === null) return { source: 'shared', from: `(${inline(shared(false))})` };
+  if (base.kind === 'shared') return { source: 'shared', from: `(${inline(shared(false))})` };
   // The explicit tenant_id lets the planner use the tenant-leading indexes (RLS would filter anyway).
-  const own = sql`select r.tenant_id, r.resource_type, r.id, r.deleted, r.resource from resource r where r.tenant_id = ${scope.tenantId}${where(search.own)}`;
+  const own = sql`select r.tenant_id, r.resource_type, r.id, r.deleted, r.resource from resource r where r.tenant_id = ${base.tenantId}${where(search.own)}`;
   return { source: 'tenant', from: scope.shareable(type) ? `(${inline(own)} union all ${inline(shared(true))})` : `(${inline(own)})` };
 }
 

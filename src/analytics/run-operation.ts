@@ -8,7 +8,6 @@ import { parseRunRequest, referencedViewId, type RunRequest } from './run-parame
 import { parseViewDefinition } from './view-definition.js';
 import { VIEW_DEFINITION } from './stored-types.js';
 import { runView } from './run-view.js';
-import { tenantOf } from '../core/scope.js';
 
 /*
  * The HTTP side of $run (alias $viewdefinition-run), SQL on FHIR v2:
@@ -52,6 +51,6 @@ export async function runViewOperation(c: FhirContext, deps: Deps, id?: string):
   const view = source.view ?? (await withSession(c, deps, { check: 'access', interaction: 'read', type: VIEW_DEFINITION }, (repo) => storedView(repo, source.id!)));
   // The view reads resources of its type: the request is a search of that type for access checks.
   const type = parseViewDefinition(view).resource;
-  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.readWith((tx, s) => runView(tx, { tenantId: tenantOf(s.scope), shareable: s.shareable, criteria: s.criteria }, view, req.limit)));
+  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.readWith((tx, s) => runView(tx, s, view, req.limit)));
   return c.body(formatRows(result, req.format, req.header), 200, { 'Content-Type': CONTENT_TYPES[req.format] });
 }

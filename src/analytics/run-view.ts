@@ -6,6 +6,7 @@ import { RUNTIME_COST_MARKER, viewRuntimeErrorMessage } from './errors.js';
 import { runSource } from './run-criteria.js';
 import { literal, quoteIdent } from './sql-text.js';
 import { parseViewDefinition } from './view-definition.js';
+import type { ReadScope } from '../fhir/extensions.js';
 
 /*
  * $run (SQL on FHIR v2 $viewdefinition-run) inside a request's own transaction: the compiled view
@@ -19,17 +20,8 @@ import { parseViewDefinition } from './view-definition.js';
 export const RUN_LIMIT_DEFAULT = 1_000;
 export const RUN_LIMIT_MAX = 10_000;
 
-export interface RunScope {
-  /** Null on the shared base: the view reads the shared set only. */
-  tenantId: string | null;
-  /** Whether a type's shared resources are read too (they come out next to the tenant's own). */
-  shareable: (type: string) => boolean;
-  /**
-   * The caller's access to the types the view reads, as for a search of them: throws 403 when it
-   * may not search the type, else the criteria its resources must meet (undefined: none).
-   */
-  criteria?: (type: string) => readonly string[] | undefined;
-}
+/** The scope a view runs in (fhir/extensions.ts): the base's table set, shareable types and the caller's access. */
+type RunScope = Pick<ReadScope, 'scope' | 'shareable'> & Partial<Pick<ReadScope, 'criteria'>>;
 
 export interface ViewRows {
   columns: ViewColumn[];

@@ -4,12 +4,12 @@ import { raw, sql, type Fragment } from './sql.js';
 export type IndexKind = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite';
 
 /**
- * One table set as SQL sees it: the tenant's or the shared one (DESIGN.md §2), for the
+ * One table set as SQL sees it: the tenant's or the shared one (docs/architecture.md §2), for the
  * repository's reads and writes and for the search SQL alike.
  *
  * `key()` is the explicit `tenant_id = $n and ` (qualified by `alias` when given) that lets the
- * planner pick the tenant-leading indexes even though RLS filters the rows anyway (DESIGN.md
- * §4); the shared set has no tenant column, so its key, key column and key value are empty.
+ * planner pick the tenant-leading indexes even though RLS filters the rows anyway (docs/architecture.md
+ * §2); the shared set has no tenant column, so its key, key column and key value are empty.
  */
 export interface TableSet {
   readonly name: 'tenant' | 'shared';

@@ -202,7 +202,7 @@ describe('statement_timeout', () => {
   it('is raised by no request: $run runs under STATEMENT_TIMEOUT_MS (it set 60 s)', async () => {
     const seen: string[] = [];
     const tx = { query: async (text: string) => (seen.push(text), []) as never[] };
-    await runView(tx, { tenantId: T, shareable: () => false }, view([{ column: [{ name: 'id', path: 'id' }] }]), 10);
+    await runView(tx, { scope: { kind: 'tenant', tenantId: T }, shareable: () => false }, view([{ column: [{ name: 'id', path: 'id' }] }]), 10);
     expect(seen).toHaveLength(1);
     expect(seen.join('\n')).not.toMatch(/statement_timeout/);
   });
