@@ -7,6 +7,7 @@ import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './core/errors.js';
 import { Metrics } from './http/metrics.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { isAuthFailure, unavailableReason } from './fhir/db-errors.js';
 import { authenticate } from './http/auth.js';
 import { PolicyStore } from './auth/policy-store.js';
 import { RateLimiter } from './auth/rate-limit.js';
@@ -45,8 +46,9 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     try {
       await withTimeout(deps.db.ping(), 2000);
       return c.json({ status: 'ready' });
-    } catch {
-      return c.json(outcome([{ severity: 'error', code: 'transient', diagnostics: 'The database is not reachable' }]), 503);
+    } catch (err) {
+      const diagnostics = unavailableReason(err);
+      return c.json(outcome([{ severity: 'error', code: isAuthFailure(err) ? 'security' : 'transient', diagnostics }]), 503);
     }
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));

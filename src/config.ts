@@ -114,6 +114,20 @@ export const DEFAULT_SHARED_TYPES = [
 
 export class ConfigError extends Error {}
 
+/**
+ * Runs a step of a start (a server, a CLI): a ConfigError, a setting the operator must fix, ends
+ * the process with that one line on stderr and status 1, not a stack trace. Anything else is thrown.
+ */
+export async function exitOnConfigError<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`fhir-rls: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

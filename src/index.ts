@@ -1,12 +1,12 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { authConfigured, loadConfig } from './config.js';
+import { authConfigured, exitOnConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startReindexWorker } from './fhir/repository/reindex-queue.js';
 import { startAnalyzer } from './db/analyze.js';
 
-const config = loadConfig();
+const config = await exitOnConfigError(loadConfig);
 const log = createLogger(config.logLevel);
 
 // postgres.js (3.4.x) can throw from a setImmediate when a backend is terminated while a write to
@@ -20,7 +20,7 @@ process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'uncaught exception');
   process.exit(1);
 });
-const deps = await bootstrap(config, log);
+const deps = await exitOnConfigError(() => bootstrap(config, log));
 
 if (!authConfigured(config.auth)) log.warn('gateway mode: no token verification configured, X-Tenant-ID is trusted; run behind an authenticating gateway');
 if (config.adminToken === undefined) log.info('admin API disabled (set ADMIN_TOKEN to enable it)');

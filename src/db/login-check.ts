@@ -1,3 +1,4 @@
+import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
 import { sqlState, type Database } from './database.js';
 
@@ -30,8 +31,9 @@ export async function checkLogin(db: Database, log: Logger): Promise<void> {
   try {
     await db.transaction((tx) => tx.query("select fhir_private.open_context($1, '', 'shared-read')", [db.contextKey]));
   } catch (err) {
-    if (sqlState(err) === '28000') {
-      throw new Error('TENANT_CONTEXT_KEY is not registered in this database: run `npm run db:migrate` with it set '
+    // 28000 is also pg_hba's refusal of the login: only open_context's own message is the key's.
+    if (sqlState(err) === '28000' && err instanceof Error && /context key/.test(err.message)) {
+      throw new ConfigError('TENANT_CONTEXT_KEY is not registered in this database: run `npm run db:migrate` with it set '
         + '(MIGRATION_DATABASE_URL as the owner), or as the owner: insert into fhir_private.context_key (key_hash) '
         + "values (sha256(convert_to('<key>', 'UTF8')))");
     }

@@ -1,13 +1,17 @@
-import { loadConfig } from '../config.js';
+import { exitOnConfigError, loadConfig } from '../config.js';
 import { embeddedContextKey } from './context-key.js';
 import { migrateEmbedded, migratePostgresUrl } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 // `npm run db:migrate`: apply pending migrations and exit, on whichever backend the config names.
-const config = loadConfig();
+const config = await exitOnConfigError(loadConfig);
 if (config.migrationDatabaseUrl !== undefined) {
-  await migratePostgresUrl(config.migrationDatabaseUrl, config.contextKey);
+  const url = config.migrationDatabaseUrl;
+  if ((await exitOnConfigError(() => migratePostgresUrl(url, config.contextKey))) === 'current') {
+    console.log('migrations are current (this login may not apply them, and none is pending)');
+    process.exit(0);
+  }
   if (config.contextKey === undefined) console.warn('TENANT_CONTEXT_KEY is not set: no key registered (the server needs one)');
 } else {
   lockDataDir(config.dataDir);

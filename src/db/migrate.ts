@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { ConfigError } from '../config.js';
 import { REGISTER_CONTEXT_KEY } from './context-key.js';
+import { sqlState } from './database.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../sql', import.meta.url));
 const options = { migrationsFolder, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' };
@@ -17,18 +20,66 @@ const MIGRATION_LOCK = 7_746_001;
 // security model, and no tenant table keeps column statistics.
 const SECURE = ['CALL fhir_private.secure_tables()', 'CALL fhir_private.hide_statistics()'];
 
+// The history is readable by the API login (fhir_app), so that a server started with it can tell
+// that the schema is current and go on. It holds only hashes and timestamps of files in sql/.
+// Skipped, not failed, when this migrator did not create drizzle's table and may not grant on it.
+const SHARE_HISTORY = `DO $$ BEGIN
+  GRANT USAGE ON SCHEMA drizzle TO fhir_app;
+  GRANT SELECT ON drizzle.__drizzle_migrations TO fhir_app;
+EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'migration history not shared with fhir_app: %', SQLERRM;
+END $$`;
+
+// A superuser, or a member of fhir_owner (once the roles exist): who may apply migrations.
+const CAN_MIGRATE = `select r.rolsuper or (exists (select 1 from pg_roles where rolname = 'fhir_owner')
+    and pg_has_role(session_user, 'fhir_owner', 'MEMBER')) as ok
+  from pg_roles r where r.rolname = session_user`;
+
+export type MigrationState = 'current' | 'pending' | 'unreadable';
+
+/**
+ * Compares drizzle's history in the database with the journal in sql/, as drizzle's migrator
+ * does: a migration is pending when it is newer than the newest one applied. No history at all
+ * (a fresh database) is pending; a history this login may not read is 'unreadable'.
+ */
+export async function migrationState(sql: postgres.Sql): Promise<MigrationState> {
+  const newest = Math.max(...readMigrationFiles(options).map((m) => m.folderMillis));
+  try {
+    const [row] = await sql<{ at: string | null }[]>`select max(created_at)::text as at from drizzle.__drizzle_migrations`;
+    return row?.at != null && Number(row.at) >= newest ? 'current' : 'pending';
+  } catch (err) {
+    if (sqlState(err) === '42P01') return 'pending';
+    if (sqlState(err) === '42501') return 'unreadable';
+    throw err;
+  }
+}
+
+function cannotMigrate(state: Exclude<MigrationState, 'current'>): ConfigError {
+  const why = state === 'pending' ? 'migrations are pending' : 'it cannot tell whether migrations are current (it may not read drizzle.__drizzle_migrations)';
+  return new ConfigError(`The database login of MIGRATION_DATABASE_URL (or DATABASE_URL) may not apply migrations, and ${why}: `
+    + 'run `npm run db:migrate` with MIGRATION_DATABASE_URL set to the owner (or a superuser), or start with MIGRATE_ON_START=false');
+}
+
 /**
  * Applies pending migrations on a real server, as the owner (or a superuser) in `url`, and
- * registers the tenant-context key when one is given (src/db/context-key.ts).
+ * registers the tenant-context key when one is given (src/db/context-key.ts). A login that may not
+ * migrate (the API login) gets 'current' when there is nothing to apply, else a ConfigError that
+ * says what to run.
  */
-export async function migratePostgresUrl(url: string, contextKey?: string): Promise<void> {
+export async function migratePostgresUrl(url: string, contextKey?: string): Promise<'applied' | 'current'> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
+    const [can] = await sql.unsafe<{ ok: boolean }[]>(CAN_MIGRATE);
+    if (can?.ok !== true) {
+      const state = await migrationState(sql);
+      if (state === 'current') return 'current';
+      throw cannotMigrate(state);
+    }
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migratePostgres(drizzlePostgres(sql), options);
-    for (const statement of SECURE) await sql.unsafe(statement);
+    for (const statement of [...SECURE, SHARE_HISTORY]) await sql.unsafe(statement);
     if (contextKey !== undefined) await sql.unsafe(REGISTER_CONTEXT_KEY, [contextKey]);
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    return 'applied';
   } finally {
     await sql.end({ timeout: 5 });
   }

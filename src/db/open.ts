@@ -24,8 +24,8 @@ export async function openDatabase(config: Config, log: Logger): Promise<OpenedD
         + 'register it with `npm run db:migrate` (README: Running on PostgreSQL) and give every server of this database the same key');
     }
     if (config.migrateOnStart && config.migrationDatabaseUrl !== undefined) {
-      await migratePostgresUrl(config.migrationDatabaseUrl, contextKey);
-      log.info('migrations applied');
+      const done = await migratePostgresUrl(config.migrationDatabaseUrl, contextKey);
+      log.info(done === 'applied' ? 'migrations applied' : 'migrations are current (the login may not apply them; none is pending)');
     }
     const db = openPostgres(config.databaseUrl, {
       max: config.dbPoolMax,
