@@ -80,6 +80,13 @@ export async function migratePostgresUrl(url: string, contextKey?: string): Prom
     if (contextKey !== undefined) await sql.unsafe(REGISTER_CONTEXT_KEY, [contextKey]);
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     return 'applied';
+  } catch (err) {
+    // Not a stack trace for a wrong password: the one thing to fix, without the secret.
+    if (sqlState(err) === '28P01' || sqlState(err) === '28000') {
+      throw new ConfigError(`The database refused the migration login: authentication failed (${err instanceof Error ? err.message : 'no message'}); `
+        + 'check the user and password of MIGRATION_DATABASE_URL (or DATABASE_URL)');
+    }
+    throw err;
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,19 +21,32 @@ function asPostgres(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
 }
 
-export function ownCluster(port: number): OwnCluster {
+/** The superuser's password of a cluster made with `passwords: true`. */
+export const CLUSTER_PASSWORD = 'cluster-superuser';
+
+/**
+ * `passwords`: TCP logins (every URL here) must give their password (scram-sha-256), so a test can
+ * give a wrong one; by default any password is accepted (trust).
+ */
+export function ownCluster(port: number, { passwords = false } = {}): OwnCluster {
   const dir = mkdtempSync(join(tmpdir(), 'fhir-test-pg-'));
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    chownSync(dir, uid, uid);
+  const uid = process.getuid?.() === 0 ? Number(execFileSync('id', ['-u', 'postgres']).toString().trim()) : undefined;
+  if (uid !== undefined) chownSync(dir, uid, uid);
+  const auth = ['--auth=trust'];
+  if (passwords) {
+    const file = join(dir, 'pwfile');
+    writeFileSync(file, CLUSTER_PASSWORD);
+    if (uid !== undefined) chownSync(file, uid, uid);
+    auth.push('--auth-host=scram-sha-256', `--pwfile=${file}`);
   }
-  asPostgres(join(PG_BIN, 'initdb'), ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const data = join(dir, 'data');
+  asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8']);
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`;
   const cluster: OwnCluster = {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres${passwords ? `:${CLUSTER_PASSWORD}` : ''}@127.0.0.1:${port}/postgres`,
     port,
-    start: () => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', dir, '-w', '-l', join(dir, 'server.log'), '-o', opts, 'start']),
-    stop: (mode = 'fast') => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', dir, '-w', '-m', mode, 'stop']),
+    start: () => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'server.log'), '-o', opts, 'start']),
+    stop: (mode = 'fast') => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, '-w', '-m', mode, 'stop']),
     destroy: () => {
       try {
         cluster.stop('immediate');
