@@ -33,10 +33,13 @@ export interface TenantUsage {
   totalBytes: number;
 }
 
-/** The compiled SELECT over every tenant (and the shared set for shareable types). */
+/**
+ * The compiled SELECT over every tenant (and the shared set for shareable types); columns declared
+ * without a type get their R4 element's SQL type, so `where gender = 'female'` works in psql.
+ */
 export function crossTenantSql(view: unknown, sharedTypes: ReadonlySet<string>): string {
   const type = parseViewDefinition(view).resource;
-  return compileViewDefinition(view, { from: sharedTypes.has(type) ? TENANT_AND_SHARED_SOURCE : 'resource' }).sql;
+  return compileViewDefinition(view, { from: sharedTypes.has(type) ? TENANT_AND_SHARED_SOURCE : 'resource', typeByModel: true }).sql;
 }
 
 /** A ViewDefinition of the shared set (fhir_admin reads it), or undefined. */

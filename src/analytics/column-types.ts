@@ -41,15 +41,11 @@ export function columnValue(c: Compiled, col: ColumnDef, scope: Scope): string {
   if (col.collection === true) return asArray(c);
   if (type === 'boolean' && c.kind === 'bool') return `(${c.sql})::boolean`;
   const single = asSingle(c, scope.aliases, `column "${col.name}"`);
-  switch (type) {
-    case 'jsonb':
-      return single;
-    case 'text':
-      return `(${single} #>> '{}')`;
-    case 'boolean':
-    case 'integer':
-    case 'bigint':
-    case 'numeric':
-      return `(${single} #>> '{}')::${type}`;
-  }
+  return fromJsonb(single, type);
+}
+
+/** A single jsonb value as SQL type `type` (a JSON string unquoted for text). */
+export function fromJsonb(sql: string, type: SqlType): string {
+  if (type === 'jsonb') return sql;
+  return type === 'text' ? `(${sql} #>> '{}')` : `(${sql} #>> '{}')::${type}`;
 }

@@ -1,5 +1,6 @@
-import type { SqlType } from './column-types.js';
+import { fromJsonb, type SqlType } from './column-types.js';
 import { invalidView } from './errors.js';
+import { resourceFocus } from './infer-type.js';
 import { compileFhirPath } from './fhirpath-compile.js';
 import { compileSelect } from './select-compile.js';
 import { Aliases, asBool } from './sql-expr.js';
@@ -35,6 +36,12 @@ export interface CompileOptions {
   from?: string;
   /** Skip deleted rows (`not deleted`); default true. */
   filterDeleted?: boolean;
+  /**
+   * Columns declared without a type get the SQL type of their R4 element (infer-type.ts) instead
+   * of jsonb, for SQL views analysts query with plain literals. Off for $run and the spec's
+   * tests, whose untyped columns stay JSON values as the ViewDefinition says.
+   */
+  typeByModel?: boolean;
 }
 
 export interface ViewColumn {
@@ -68,7 +75,7 @@ export function compileViewDefinition(view: unknown, options: CompileOptions = {
   const aliases = new Aliases();
   const r = 'r0';
   const resource = `${r}.resource`;
-  const ctx = { resource, constants: def.constants, aliases };
+  const ctx = { resource, constants: def.constants, aliases, focus: resourceFocus(def.resource) };
 
   const root = compileSelect({ column: [], select: def.select, unionAll: [], at: 'ViewDefinition' }, resource, '0', ctx);
   if (source === 'tenant' && root.columns.some((c) => c.name === 'tenant_id')) {
@@ -85,7 +92,10 @@ export function compileViewDefinition(view: unknown, options: CompileOptions = {
   const v = 'v0';
   const select = [
     ...(source === 'tenant' ? [`${r}.tenant_id as tenant_id`] : []),
-    ...root.columns.map((c) => `${v}.${quoteIdent(c.name)}`),
+    ...root.columns.map((c) => {
+      const value = `${v}.${quoteIdent(c.name)}`;
+      return options.typeByModel === true && c.modelType !== undefined ? `${fromJsonb(value, c.modelType)} as ${quoteIdent(c.name)}` : value;
+    }),
   ];
   const sql =
     `select ${select.join(', ')}\n` +
@@ -94,8 +104,8 @@ export function compileViewDefinition(view: unknown, options: CompileOptions = {
     `where ${filters.join('\n  and ')}`;
   checkSqlSize(sql.length);
 
-  const columns = root.columns.map(({ def: col, sqlType }) => {
-    const out: ViewColumn = { name: col.name, sqlType };
+  const columns = root.columns.map(({ def: col, sqlType, modelType }) => {
+    const out: ViewColumn = { name: col.name, sqlType: options.typeByModel === true ? modelType ?? sqlType : sqlType };
     if (col.type !== undefined) out.type = col.type;
     if (col.collection !== undefined) out.collection = col.collection;
     return out;

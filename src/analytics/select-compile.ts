@@ -1,6 +1,7 @@
 import { columnValue, sqlTypeOf, type SqlType } from './column-types.js';
 import { invalidView, RUNTIME_COST_MARKER, tooCostly } from './errors.js';
 import { compileFhirPath, type Scope } from './fhirpath-compile.js';
+import { pathFocus, type Focus } from './infer-type.js';
 import { asArray, EMPTY_ARRAY, runtimeError, type Aliases } from './sql-expr.js';
 import { MAX_REPEAT_DEPTH, MAX_REPEAT_PATHS, MAX_REPEAT_ROWS } from './view-limits.js';
 import { quoteIdent } from './sql-text.js';
@@ -21,6 +22,8 @@ import type { ColumnDef, SelectDef } from './view-definition.js';
 export interface OutColumn {
   name: string;
   sqlType: SqlType;
+  /** For a jsonb column declared without a type: the SQL type its R4 element has (infer-type.ts). */
+  modelType?: SqlType;
   def: ColumnDef;
 }
 
@@ -33,6 +36,26 @@ export interface SelectContext {
   resource: string;
   constants: ReadonlyMap<string, ConstantDef>;
   aliases: Aliases;
+  /** The FHIR type of the focus, when the R4 model says it for certain (not inside repeat). */
+  focus?: Focus;
+}
+
+function modelTypeOf(col: ColumnDef, focus: Focus | undefined): SqlType | undefined {
+  if (col.type !== undefined || col.collection === true || focus === undefined) return undefined;
+  const type = pathFocus(col.path, focus)?.type;
+  if (type === undefined) return undefined;
+  try {
+    const sqlType = sqlTypeOf({ type, at: col.at });
+    return sqlType === 'jsonb' ? undefined : sqlType;
+  } catch {
+    return undefined; // a model type the column types do not know (none in R4): stays jsonb
+  }
+}
+
+/** A column keeps its model type only when every unionAll branch gives it the same one. */
+function agreedModelTypes(branches: Relation[]): OutColumn[] {
+  const [first, ...rest] = branches as [Relation, ...Relation[]];
+  return first.columns.map((c, i) => (rest.every((b) => b.columns[i]?.modelType === c.modelType) ? c : { ...c, modelType: undefined }));
 }
 
 function scopeOf(ctx: SelectContext, focus: string, rowIndex: string, at: string): Scope {
@@ -72,22 +95,22 @@ function body(sel: SelectDef, focus: string, rowIndex: string, from: string[], c
     const scope = scopeOf(ctx, focus, rowIndex, `${col.at}.path`);
     const sqlType = sqlTypeOf(col);
     list.push(`${columnValue(compileFhirPath(col.path, scope), col, scope)} as ${quoteIdent(col.name)}`);
-    columns.push({ name: col.name, sqlType, def: col });
+    columns.push({ name: col.name, sqlType, modelType: modelTypeOf(col, ctx.focus), def: col });
   }
-  const addRelation = (rel: Relation, prefix: string, sql: string) => {
+  const addRelation = (relColumns: OutColumn[], prefix: string, sql: string) => {
     const alias = ctx.aliases.next(prefix);
     items.push(`lateral (${sql}) as ${alias}`);
-    for (const c of rel.columns) list.push(`${alias}.${quoteIdent(c.name)}`);
-    columns.push(...rel.columns);
+    for (const c of relColumns) list.push(`${alias}.${quoteIdent(c.name)}`);
+    columns.push(...relColumns);
   };
   for (const child of sel.select) {
     const rel = compileSelect(child, focus, rowIndex, ctx);
-    addRelation(rel, 'c', rel.sql);
+    addRelation(rel.columns, 'c', rel.sql);
   }
   if (sel.unionAll.length > 0) {
     const branches = sel.unionAll.map((b) => compileSelect(b, focus, rowIndex, ctx));
     checkUnion(branches, sel.at);
-    addRelation(branches[0] as Relation, 'u', branches.map((b) => `(${b.sql})`).join(' union all '));
+    addRelation(agreedModelTypes(branches), 'u', branches.map((b) => `(${b.sql})`).join(' union all '));
   }
   checkUnique(columns, sel.at);
   const fromSql = items.length > 0 ? ` from ${items.join(' cross join ')}` : '';
@@ -103,7 +126,8 @@ function forEach(sel: SelectDef, path: string, focus: string, rowIndex: string, 
   const it = ctx.aliases.next('it');
   const item = `jsonb_array_elements(${collection}) with ordinality as ${it}(n, o)`;
   const node = orNull ? `nullif(${it}.n, 'null'::jsonb)` : `${it}.n`;
-  return body(sel, node, `(${it}.o - 1)::integer`, [item], ctx);
+  const focusCtx = { ...ctx, focus: ctx.focus === undefined ? undefined : pathFocus(path, ctx.focus) };
+  return body(sel, node, `(${it}.o - 1)::integer`, [item], focusCtx);
 }
 
 function repeat(sel: SelectDef, paths: string[], focus: string, rowIndex: string, ctx: SelectContext): Relation {
@@ -137,5 +161,5 @@ function repeat(sel: SelectDef, paths: string[], focus: string, rowIndex: string
     `select ${nodes}.n, (row_number() over (order by ${nodes}.k) - 1)::integer as i, count(*) over () as total ` +
     `from (select ${rr}.n, ${rr}.k from ${rr} where cardinality(${rr}.k) > 0 limit ${MAX_REPEAT_ROWS + 1}) as ${nodes}) as ${counted} ` +
     `where case when ${counted}.total > ${MAX_REPEAT_ROWS} then ${tooMany} else true end`;
-  return body(sel, `${it}.n`, `${it}.i`, [`lateral (${cte}) as ${it}`], ctx);
+  return body(sel, `${it}.n`, `${it}.i`, [`lateral (${cte}) as ${it}`], { ...ctx, focus: undefined });
 }

@@ -80,3 +80,48 @@ describe('/admin/analytics/tenants', () => {
     expect(t1!.totalBytes).toBeGreaterThan(0);
   });
 });
+
+describe('typed columns of a SQL view', () => {
+  // No column declares a type: each gets the SQL type of its R4 element, so analysts compare with
+  // plain literals. Tenant t3 of its own, so the counts above stay as they are.
+  const typedView = {
+    resourceType: 'ViewDefinition', name: 'patient_typed', status: 'active', resource: 'Patient',
+    select: [
+      { column: [
+        { name: 'id', path: 'id' }, { name: 'gender', path: 'gender' }, { name: 'birth_date', path: 'birthDate' },
+        { name: 'active', path: 'active' }, { name: 'births', path: 'multipleBirth.ofType(integer)' },
+        { name: 'names', path: 'name.family', collection: true },
+      ] },
+      { forEach: 'contact', column: [{ name: 'contact_gender', path: 'gender' }] },
+    ],
+  };
+  const patient = (gender: string, birthDate: string, births: number) => ({
+    resourceType: 'Patient', gender, birthDate, active: true, multipleBirthInteger: births,
+    name: [{ family: `F-${gender}` }], contact: [{ gender }],
+  });
+  const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+
+  it('has text, integer and boolean columns that compare with plain literals, as fhir_analyst', async () => {
+    await s.createTenants('t3');
+    const made: string[] = [];
+    for (const [gender, birth, births] of [['female', '1950-03-01', 2], ['male', '1990-07-15', 1], ['female', '1985-01-20', 3]] as const) {
+      const res = await s.fhir('t3', '/Patient', { json: patient(gender, birth, births) });
+      expect(res.status).toBe(201);
+      made.push(((await res.json()) as { id: string }).id);
+    }
+    const res = await put('patient_typed', { viewResource: typedView });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const from = "from fhir_analytics.patient_typed where tenant_id = 't3'";
+    const [f1950, m1990, f1985] = made;
+    expect(ids(await queryAs<{ id: string }>(s.tdb, 'fhir_analyst', null, `select id ${from} and gender = 'female'`))).toEqual([f1950, f1985].sort());
+    expect(ids(await queryAs<{ id: string }>(s.tdb, 'fhir_analyst', null, `select id ${from} and births > 1 and active`))).toEqual([f1950, f1985].sort());
+    expect(ids(await queryAs<{ id: string }>(s.tdb, 'fhir_analyst', null, `select id ${from} and birth_date >= '1980-01-01'`))).toEqual([m1990, f1985].sort());
+    expect(ids(await queryAs<{ id: string }>(s.tdb, 'fhir_analyst', null, `select id ${from} and birth_date::date < date '1960-01-01'`))).toEqual([f1950]);
+    expect(ids(await queryAs<{ id: string }>(s.tdb, 'fhir_analyst', null, `select id ${from} and contact_gender = 'male'`))).toEqual([m1990]);
+    const types = await queryAs<{ column_name: string; data_type: string }>(s.tdb, 'fhir_analyst', null,
+      "select column_name, data_type from information_schema.columns where table_schema = 'fhir_analytics' and table_name = 'patient_typed' order by ordinal_position");
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.data_type]))).toEqual({
+      tenant_id: 'text', id: 'text', gender: 'text', birth_date: 'text', active: 'boolean', births: 'integer', names: 'jsonb', contact_gender: 'text',
+    });
+  });
+});
