@@ -29,10 +29,22 @@ const SHARE_HISTORY = `DO $$ BEGIN
 EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'migration history not shared with fhir_app: %', SQLERRM;
 END $$`;
 
-// A superuser, or a member of fhir_owner (once the roles exist): who may apply migrations.
-const CAN_MIGRATE = `select r.rolsuper or (exists (select 1 from pg_roles where rolname = 'fhir_owner')
-    and pg_has_role(session_user, 'fhir_owner', 'MEMBER')) as ok
+// Who may apply migrations: a superuser or a member of fhir_owner; before the first migration
+// (no roles yet) whoever tries, as before (a CREATEROLE owner of the database may).
+const CAN_MIGRATE = `select r.rolsuper or not exists (select 1 from pg_roles where rolname = 'fhir_owner')
+    or pg_has_role(session_user, 'fhir_owner', 'MEMBER') as ok
   from pg_roles r where r.rolname = session_user`;
+
+// drizzle wraps the driver's error (DrizzleQueryError, the PostgresError as its cause).
+function stateOf(err: unknown): string | undefined {
+  return sqlState(err) ?? (err instanceof Error ? sqlState(err.cause) : undefined);
+}
+
+// The driver's own words (no query text, no secret: PostgreSQL never echoes a password).
+function driverMessage(err: unknown): string {
+  const driver = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return driver instanceof Error ? driver.message : String(driver);
+}
 
 export type MigrationState = 'current' | 'pending' | 'unreadable';
 
@@ -41,7 +53,7 @@ export type MigrationState = 'current' | 'pending' | 'unreadable';
  * does: a migration is pending when it is newer than the newest one applied. No history at all
  * (a fresh database) is pending; a history this login may not read is 'unreadable'.
  */
-export async function migrationState(sql: postgres.Sql): Promise<MigrationState> {
+async function migrationState(sql: postgres.Sql): Promise<MigrationState> {
   const newest = Math.max(...readMigrationFiles(options).map((m) => m.folderMillis));
   try {
     const [row] = await sql<{ at: string | null }[]>`select max(created_at)::text as at from drizzle.__drizzle_migrations`;
@@ -82,9 +94,14 @@ export async function migratePostgresUrl(url: string, contextKey?: string): Prom
     return 'applied';
   } catch (err) {
     // Not a stack trace for a wrong password: the one thing to fix, without the secret.
-    if (sqlState(err) === '28P01' || sqlState(err) === '28000') {
-      throw new ConfigError(`The database refused the migration login: authentication failed (${err instanceof Error ? err.message : 'no message'}); `
+    const state = stateOf(err);
+    if (state === '28P01' || state === '28000') {
+      throw new ConfigError(`The database refused the migration login: authentication failed (${driverMessage(err)}); `
         + 'check the user and password of MIGRATION_DATABASE_URL (or DATABASE_URL)');
+    }
+    if (state === '42501') {
+      throw new ConfigError(`Applying migrations was refused (${driverMessage(err)}): `
+        + 'run `npm run db:migrate` with MIGRATION_DATABASE_URL set to the owner (or a superuser), or start with MIGRATE_ON_START=false');
     }
     throw err;
   } finally {
