@@ -79,7 +79,7 @@ function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string
   const resources = stored.filter((t) => !NOT_ADVERTISED.has(t))
     .map((type) => entry(type, scope === 'shared' ? 'shared' : sharedTypes.has(type) ? 'tenant+shared' : 'tenant'));
   // Types only an extension knows (ViewDefinition): always shareable, searched without parameters.
-  const extraTypes = new Set([...operations.keys()].map((k) => k.slice(0, k.indexOf('/'))).filter((t) => !resourceTypes().includes(t)));
+  const extraTypes = new Set([...operations.keys()].filter((k) => k.includes('/')).map((k) => k.slice(0, k.indexOf('/'))).filter((t) => !resourceTypes().includes(t)));
   for (const type of extraTypes) resources.push(entry(type, scope === 'shared' ? 'shared' : 'tenant+shared'));
   cache.set(key, resources);
   return resources;
@@ -121,6 +121,9 @@ export function capabilityStatement(options: {
   const enabled = options.enabledTypes;
   const resources = enabled ? all.filter((r) => enabled.has(r.type)) : all;
   const secured = security({ smart: options.smart, cors: options.cors ?? false });
+  // System-level operations ([base]/$export) are keyed `$name`, without a type.
+  const systemOperations: Operation[] = [...(options.operations ?? new Map())]
+    .filter(([k]) => k.startsWith('$')).map(([k, definition]) => ({ name: k.slice(1), definition }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -139,6 +142,7 @@ export function capabilityStatement(options: {
           : 'One tenant: its own resources, plus read access to the shared resources of shareable types.',
         ...(secured ? { security: secured } : {}),
         interaction: SYSTEM.map((code) => ({ code })),
+        ...(systemOperations.length ? { operation: systemOperations } : {}),
         // R4 §3.1.1.5: the text search parameters are not supported.
         extension: [{ url: 'https://fhir-rls.dev/StructureDefinition/unsupported-search', valueString: '_text, _content, _query, _filter, _list, near' }],
         resource: resources,

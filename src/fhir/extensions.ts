@@ -37,10 +37,35 @@ export type OperationHandler = (c: FhirContext, deps: Deps, id?: string) => Prom
 export interface FhirExtensions {
   /** By type name, e.g. ViewDefinition. */
   storedTypes: ReadonlyMap<string, StoredType>;
-  /** By `[type]/$name`, e.g. `ViewDefinition/$run`. */
+  /**
+   * By `[type]/$name`, e.g. `ViewDefinition/$run`, or `$name` for a system-level operation
+   * ([base]/$export). GET and POST both reach the handler; it refuses the method it does not take.
+   */
   operations: ReadonlyMap<string, OperationHandler>;
   /** The OperationDefinition canonical of each operation, same keys: listed in the CapabilityStatement. */
   definitions: ReadonlyMap<string, string>;
 }
 
 export const NO_EXTENSIONS: FhirExtensions = { storedTypes: new Map(), operations: new Map(), definitions: new Map() };
+
+/**
+ * The features' extensions as one (app.ts): each feature owns its types and operations, and two
+ * features claiming the same key is a wiring mistake, refused at start rather than resolved by order.
+ */
+export function mergeExtensions(...parts: FhirExtensions[]): FhirExtensions {
+  const merged = <V>(pick: (e: FhirExtensions) => ReadonlyMap<string, V>, what: string): Map<string, V> => {
+    const out = new Map<string, V>();
+    for (const part of parts) {
+      for (const [key, value] of pick(part)) {
+        if (out.has(key)) throw new Error(`Two features define the ${what} ${key}`);
+        out.set(key, value);
+      }
+    }
+    return out;
+  };
+  return {
+    storedTypes: merged((e) => e.storedTypes, 'stored type'),
+    operations: merged((e) => e.operations, 'operation'),
+    definitions: merged((e) => e.definitions, 'operation definition'),
+  };
+}

@@ -5,13 +5,16 @@ import { FhirError } from '../core/errors.js';
 import { instanceHistory, systemHistory, typeHistory } from './handlers/history.js';
 import { bundle } from './handlers/bundle.js';
 import { metadata } from './handlers/metadata.js';
-import { instanceOperation, typeOperation } from './handlers/operations.js';
+import { instanceOperation, systemOperation, typeOperation } from './handlers/operations.js';
 import { conditionalPatch, patch } from './handlers/patch.js';
 import { read, vread } from './handlers/read.js';
 import { compartmentSearch, search, systemSearch } from './handlers/search.js';
 import { conditionalDelete, conditionalUpdate, create, remove, update } from './handlers/write.js';
 
 type Handler = (deps: Deps) => (c: FhirContext) => Promise<Response>;
+
+/** An operation's path segment: `$` and its name (R4 §3.1.0.1.8). */
+const OPERATION = '/:operation{\\$[A-Za-z-]+}';
 
 /** The FHIR REST interactions (R4 §3.1.0), as a table. The same table serves every base. */
 const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string, handler: Handler][] = [
@@ -20,6 +23,10 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string
   ['GET', '/', systemSearch],
   ['POST', '/', bundle],
   ['POST', '/_search', systemSearch],
+  // Before /:type and /:type/:id, which would take `$export` or `$expand` for a type or an id.
+  ['GET', OPERATION, systemOperation],
+  ['POST', OPERATION, systemOperation],
+  ['GET', `/:type${OPERATION}`, typeOperation],
   ['GET', '/:type', search],
   ['POST', '/:type/_search', search],
   ['POST', '/:type', create],
@@ -34,8 +41,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string
   ['PATCH', '/:type/:id', patch],
   ['GET', '/:type/:id/_history', instanceHistory],
   ['GET', '/:type/:id/_history/:vid', vread],
-  ['GET', '/:type/:id/:operation{\\$[A-Za-z-]+}', instanceOperation],
-  ['POST', '/:type/:id/:operation{\\$[A-Za-z-]+}', instanceOperation],
+  ['GET', `/:type/:id${OPERATION}`, instanceOperation],
+  ['POST', `/:type/:id${OPERATION}`, instanceOperation],
   ['GET', '/:compartment/:id/:type', compartmentSearch],
 ];
 

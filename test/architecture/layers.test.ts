@@ -23,6 +23,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   http: [...BASE, 'db', 'auth', 'env.ts', 'fhir', 'http'],
   admin: [...BASE, 'db', 'auth', 'env.ts', 'fhir', 'http', 'admin'],
   analytics: [...BASE, 'db', 'auth', 'env.ts', 'fhir', 'http', 'admin', 'analytics'],
+  // Bulk Data ($export, $import): jobs above the FHIR core, plugged in as extensions.
+  bulk: [...BASE, 'db', 'auth', 'env.ts', 'fhir', 'http', 'admin', 'bulk'],
+  // The operator console: pages over the admin API and the FHIR core.
+  console: [...BASE, 'db', 'auth', 'env.ts', 'fhir', 'http', 'admin', 'analytics', 'bulk', 'console'],
 };
 // The wiring: they put the layers together, so they may import any of them.
 const WIRING = new Set(['app.ts', 'index.ts', 'bootstrap.ts', 'reindex-cli.ts', 'env.ts']);

@@ -52,4 +52,14 @@ describe('$validate', () => {
     expect((await s.fhir('strict', '/Patient/$frobnicate', { json: { resourceType: 'Patient' } })).status).toBe(404);
     expect((await s.fhir('nobody', '/Patient/$validate', { json: { resourceType: 'Patient' } })).status).toBe(404);
   });
+
+  it('routes operations at every level: an unknown one is 404 naming it, GET $validate is 405', async () => {
+    const system = await s.fhir('strict', '/$frobnicate');
+    expect(system.status).toBe(404);
+    expect(JSON.stringify(await system.json())).toContain('$frobnicate is not supported at the system level');
+    const typeGet = await s.fhir('strict', '/Patient/$frobnicate');
+    expect(typeGet.status).toBe(404);
+    expect(JSON.stringify(await typeGet.json())).toContain('$frobnicate is not supported on Patient');
+    expect((await s.fhir('strict', '/Patient/$validate')).status).toBe(405);
+  });
 });

@@ -28,11 +28,22 @@ async function validate(c: FhirContext, deps: Deps, type: string): Promise<Respo
   return sendJson(c, 200, JSON.stringify(outcome(issues.length ? issues : [{ severity: 'information', code: 'informational', diagnostics: 'No issues: the resource is valid' }])));
 }
 
-/** POST [base]/[type]/$operation */
+/** GET|POST [base]/$operation */
+export const systemOperation = (deps: Deps) => async (c: FhirContext) => {
+  const operation = c.req.param('operation') ?? '';
+  const handler = deps.extensions.operations.get(operation);
+  if (handler) return handler(c, deps);
+  throw FhirError.notFound(`Operation ${operation.slice(0, 60)} is not supported at the system level`);
+};
+
+/** GET|POST [base]/[type]/$operation */
 export const typeOperation = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
   const operation = c.req.param('operation');
-  if (operation === '$validate') return validate(c, deps, type);
+  if (operation === '$validate') {
+    if (c.req.method !== 'POST') throw FhirError.notAllowed('$validate takes the resource in a POST body');
+    return validate(c, deps, type);
+  }
   const handler = deps.extensions.operations.get(`${type}/${operation ?? ''}`);
   if (handler) return handler(c, deps);
   throw FhirError.notFound(`Operation ${String(operation).slice(0, 60)} is not supported on ${type}`);
