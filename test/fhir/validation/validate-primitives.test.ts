@@ -139,11 +139,11 @@ describe('strings', () => {
     expectValid(patient({ name: [{ text: '   ' }] }));
   });
 
+  // Not timed (the machine may be slow): a backtracking regex on 20,000 lines would not finish
+  // within the test timeout, so answering at all is the check; bench:validate measures the speed.
   it('keep primitive regexes linear on large bad input', () => {
     const data = `${'QUJD\n'.repeat(20_000)}!`;
-    const start = performance.now();
     expectOneIssue({ resourceType: 'Binary', contentType: 'text/plain', data }, 'value', 'Binary.data');
-    expect(performance.now() - start).toBeLessThan(1000);
   });
 });
 
