@@ -1,13 +1,15 @@
-import { BUILT_IN_PARAMS, type ParamLookup } from './search/param-lookup.js';
+import { getSearchParams } from './search/registry.js';
 import { resourceTypes } from '../core/resource-types.js';
+import { withCustomParams } from './custom-params/capability-params.js';
+import type { ParamSet } from './custom-params/param-set.js';
 
 export const TABLE_SET_EXTENSION = 'https://fhir-rls.dev/StructureDefinition/table-set';
 
 // Defined by R4 but not implemented: listed nowhere, and ignored (or 400 when strict) if sent.
 const UNSUPPORTED = new Set(['_text', '_content', '_query', '_filter', '_list', 'near']);
 
-function searchParams(lookup: ParamLookup, type: string) {
-  return [...lookup.params(type).values()]
+function searchParams(type: string) {
+  return [...getSearchParams(type).values()]
     .filter((p) => p.type !== 'special' && p.expression !== null && !UNSUPPORTED.has(p.code))
     .map((p) => ({ name: p.code, definition: p.url, type: p.type, documentation: p.description }));
 }
@@ -34,10 +36,10 @@ interface Operation {
 }
 
 /** `Source:param` of every reference parameter that may point at `type` (R4 searchRevInclude). */
-function revIncludes(lookup: ParamLookup, types: readonly string[]): Map<string, string[]> {
+function revIncludes(types: readonly string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const source of types) {
-    for (const p of lookup.params(source).values()) {
+    for (const p of getSearchParams(source).values()) {
       if (p.type !== 'reference') continue;
       for (const target of p.target) out.set(target, [...(out.get(target) ?? []), `${source}:${p.code}`]);
     }
@@ -45,19 +47,16 @@ function revIncludes(lookup: ParamLookup, types: readonly string[]): Map<string,
   return out;
 }
 
-// The per-type part is large and the same for every request of a scope and parameter set: built
-// once per set (a tenant's own SearchParameters make its own), at most MAX_CACHED of them.
+// The per-type part is large and the same for every request of a scope: built once.
 const cache = new Map<string, { type: string }[]>();
-const MAX_CACHED = 256;
 
 /** `operations`: canonical by `[type]/$name` (the extensions' operations), next to $validate. */
-function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string>, operations: ReadonlyMap<string, string>,
-  lookup: ParamLookup & { key?: string }): { type: string }[] {
-  const key = `${scope}|${[...sharedTypes].join(',')}|${[...operations.keys()].join(',')}|${lookup.key ?? 'r4'}`;
+function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string>, operations: ReadonlyMap<string, string>): { type: string }[] {
+  const key = `${scope}|${[...sharedTypes].join(',')}|${[...operations.keys()].join(',')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const stored = resourceTypes().filter((t) => scope === 'tenant' || sharedTypes.has(t));
-  const revInclude = revIncludes(lookup, stored);
+  const revInclude = revIncludes(stored);
   // $validate checks R4 structure: a type only an extension knows gets none (it would answer "Unknown resource type").
   const operationsOf = (type: string): Operation[] => [
     ...(resourceTypes().includes(type) ? [{ name: 'validate', definition: VALIDATE_DEFINITION }] : []),
@@ -74,9 +73,9 @@ function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string
     conditionalRead: 'full-support',
     conditionalUpdate: true,
     conditionalDelete: 'multiple',
-    searchInclude: [...lookup.params(type).values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
+    searchInclude: [...getSearchParams(type).values()].filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`),
     searchRevInclude: revInclude.get(type) ?? [],
-    searchParam: searchParams(lookup, type),
+    searchParam: searchParams(type),
     operation: operationsOf(type),
   });
   const resources = stored.filter((t) => !NOT_ADVERTISED.has(t))
@@ -84,7 +83,6 @@ function resourcesOf(scope: 'tenant' | 'shared', sharedTypes: ReadonlySet<string
   // Types only an extension knows (ViewDefinition): always shareable, searched without parameters.
   const extraTypes = new Set([...operations.keys()].filter((k) => k.includes('/')).map((k) => k.slice(0, k.indexOf('/'))).filter((t) => !resourceTypes().includes(t)));
   for (const type of extraTypes) resources.push(entry(type, scope === 'shared' ? 'shared' : 'tenant+shared'));
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value ?? '');
   cache.set(key, resources);
   return resources;
 }
@@ -120,10 +118,10 @@ export function capabilityStatement(options: {
   /** Set when tokens are verified: the SMART authorization server's endpoints. */
   smart?: { authorize?: string; token?: string };
   cors?: boolean;
-  /** The scope's search parameters (its stored SearchParameters too); `key` names the set for the cache. */
-  params?: ParamLookup & { key: string };
+  /** The scope's search parameters: its stored SearchParameters are listed too. */
+  params?: ParamSet;
 }) {
-  const all = resourcesOf(options.scope, options.sharedTypes, options.operations ?? new Map(), options.params ?? BUILT_IN_PARAMS);
+  const all = withCustomParams(resourcesOf(options.scope, options.sharedTypes, options.operations ?? new Map()), options.params);
   const enabled = options.enabledTypes;
   const resources = enabled ? all.filter((r) => enabled.has(r.type)) : all;
   const secured = security({ smart: options.smart, cors: options.cors ?? false });

@@ -12,18 +12,21 @@ import { printFhirPath } from '../../fhirpath/print.js';
 import { childOptions } from '../../fhirpath/r4-model.js';
 import { planFor } from '../indexing/param-plans.js';
 import { getSearchParams } from '../search/registry.js';
-import { ANY_TARGET_EXCLUDED, type SearchParamDef, type SearchParamType } from '../search/types.js';
+import { ANY_TARGET_EXCLUDED, type SearchParamDef } from '../search/types.js';
 import { checkText, checkTree, tooCostly } from './limits.js';
+
+/** Types whose values the index tables hold; composite and special need more than an expression. */
+const SUPPORTED = ['token', 'string', 'reference', 'date', 'quantity', 'number', 'uri'] as const;
+export type CustomType = (typeof SUPPORTED)[number];
 
 /** One parameter of a stored SearchParameter, on one base type. */
 export interface CustomDef extends SearchParamDef {
+  readonly type: CustomType;
   /** The SearchParameter's id in its table set. */
   readonly sourceId: string;
   readonly set: 'tenant' | 'shared';
 }
 
-/** Types whose values the index tables hold; composite and special need more than an expression. */
-const SUPPORTED: ReadonlySet<SearchParamType> = new Set(['token', 'string', 'reference', 'date', 'quantity', 'number', 'uri']);
 const CODE = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 /** Codes the parser reads as something else (parse.ts), whatever the base. */
 const RESERVED = new Set(['near']);
@@ -39,9 +42,6 @@ export function isActive(resource: JsonObject): boolean {
   return resource.status === 'active';
 }
 
-function isSupported(type: unknown): type is SearchParamType {
-  return typeof type === 'string' && SUPPORTED.has(type as SearchParamType);
-}
 
 /**
  * The leading path of each term must exist on the base (`Patient.nmae` is refused): checked
@@ -106,9 +106,9 @@ export function definitionsOf(resource: JsonObject, set: CustomDef['set']): Cust
   if (typeof code !== 'string' || !CODE.test(code) || RESERVED.has(code)) {
     throw invalid(`SearchParameter.code must be a name of letters, digits and '-' starting with a letter (not _-prefixed, not ${[...RESERVED].join(', ')}); got ${JSON.stringify(code)?.slice(0, 80)}`, 'code');
   }
-  const type = resource.type;
-  if (!isSupported(type)) {
-    throw new FhirError(400, 'not-supported', `SearchParameter.type ${JSON.stringify(type)?.slice(0, 40)} is not supported for stored parameters (supported: ${[...SUPPORTED].join(', ')})`, { expression: ['SearchParameter.type'] });
+  const type = SUPPORTED.find((t) => t === resource.type);
+  if (type === undefined) {
+    throw new FhirError(400, 'not-supported', `SearchParameter.type ${JSON.stringify(resource.type)?.slice(0, 40)} is not supported for stored parameters (supported: ${SUPPORTED.join(', ')})`, { expression: ['SearchParameter.type'] });
   }
   const bases = strings(resource.base);
   if (bases.length === 0) throw invalid('SearchParameter.base must name at least one resource type', 'base');

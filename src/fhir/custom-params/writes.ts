@@ -9,7 +9,7 @@ import { FhirError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import type { Tx } from '../../db/database.js';
 import { run, sql } from '../../db/sql.js';
-import type { IndexKind, TableSet } from '../../db/table-set.js';
+import type { TableSet } from '../../db/table-set.js';
 import { definitionsOf, isActive, type CustomDef } from './definition.js';
 import { MAX_PARAMS_PER_SCOPE } from './limits.js';
 import type { ParamSet } from './param-set.js';
@@ -72,7 +72,7 @@ export async function applySearchParameterChanges(tx: Tx, own: TableSet, params:
     // Rows of the old definition, and any left under the new code (a parameter deleted before,
     // or one of the shared set's): only $reindex may write rows for the new definition.
     for (const d of [...was, ...now]) {
-      await run(tx, sql`delete from ${own.index(d.type as IndexKind)} where ${own.key()}resource_type = ${d.resourceType} and code = ${d.code}`);
+      await run(tx, sql`delete from ${own.index(d.type)} where ${own.key()}resource_type = ${d.resourceType} and code = ${d.code}`);
     }
   }
   await run(tx, sql`select fhir_private.bump_search_params()`);
