@@ -134,6 +134,23 @@ describe('a tenant\'s own SearchParameter', () => {
   });
 });
 
+describe('a reference parameter of a tenant', () => {
+  it('chains and _include through it; $reindex answers a cursor it can resume from', async () => {
+    const org = await create('sp-a', { resourceType: 'Organization', name: 'Acme Clinic' });
+    const spec = param('mo', { type: 'reference', expression: 'Patient.managingOrganization', target: ['Organization'] });
+    expect((await put('sp-a', '/SearchParameter/mo', spec)).status).toBe(201);
+    const p = await create('sp-a', { resourceType: 'Patient', managingOrganization: { reference: `Organization/${org}` } });
+    expect(await ids('sp-a', `mo=Organization/${org}`)).toEqual([p]);
+    expect(await ids('sp-a', 'mo.name=acme')).toEqual([p]);
+    const bundle = await (await s.fhir('sp-a', `/Patient?_id=${p}&_include=Patient:mo`)).json();
+    expect(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType).sort()).toEqual(['Organization', 'Patient']);
+    const resumed = await (await s.fhir('sp-a', '/SearchParameter/mo/$reindex?cursor=Patient/zzzz', { method: 'POST' })).json();
+    expect(resumed.parameter).toEqual([{ name: 'processed', valueInteger: 0 }, { name: 'done', valueBoolean: true }]);
+    expect((await s.fhir('sp-a', '/$reindex?cursor=nonsense', { method: 'POST' })).status).toBe(400);
+    expect((await s.fhir('sp-a', '/$reindex')).status).toBe(405);
+  });
+});
+
 describe('a SearchParameter of the shared set', () => {
   it('applies to every tenant', async () => {
     const res = await s.request('/shared/fhir/SearchParameter/nickname', {
