@@ -1,4 +1,4 @@
-import { childrenOf, depthOf, type Expr } from '../../fhirpath/ast.js';
+import { childrenOf, type Expr } from '../../fhirpath/ast.js';
 import { FhirError } from '../../core/errors.js';
 
 /*
@@ -63,5 +63,4 @@ export function checkTree(tree: Expr): void {
   };
   visit(tree, undefined);
   if (nodes > MAX_EXPRESSION_NODES) throw tooCostly(`SearchParameter.expression may have at most ${MAX_EXPRESSION_NODES} steps and operators; this one has ${nodes}`);
-  if (depthOf(tree) > MAX_EXPRESSION_NODES) throw tooCostly('SearchParameter.expression nests too deep');
 }

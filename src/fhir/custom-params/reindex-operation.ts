@@ -13,6 +13,7 @@ import { isJsonObject, type JsonObject } from '../../core/json.js';
 import { isResourceType } from '../../core/resource-types.js';
 import type { Deps } from '../../env.js';
 import { withSession, type FhirContext } from '../context.js';
+import { fairShare, withSlot } from '../fair-share.js';
 import { REINDEX_START, type ReindexCursor } from '../repository/reindex.js';
 import { jsonBody } from '../request.js';
 import { sendJson } from '../respond.js';
@@ -52,10 +53,14 @@ export async function reindexOperation(c: FhirContext, deps: Deps, id?: string):
   const types = id === undefined ? undefined : await typesOf(c, deps, id);
   let processed = 0;
   let done = types !== undefined && types.length === 0;
-  // Rewriting index rows is a write of the scope: the caller must be allowed to update SearchParameters.
+  // Rewriting index rows is a write of the scope: the caller must be allowed to update
+  // SearchParameters. Evaluating 500 resources' parameters is CPU-heavy work: a CPU slot of the
+  // tenant's share too, not only its database slot (the session's).
+  const cpu = fairShare(deps.db, deps.config).cpu;
+  const tenant = c.var.scope.kind === 'tenant' ? c.var.scope.tenantId : '';
   while (!done && processed < MAX_PER_CALL) {
-    const batch = await withSession(c, deps, { check: 'access', interaction: 'update', type: SEARCH_PARAMETER },
-      (repo) => repo.reindex(after, BATCH, types));
+    const batch = await withSlot(cpu, tenant, deps.config.dbStartTimeoutMs, () => withSession(c, deps,
+      { check: 'access', interaction: 'update', type: SEARCH_PARAMETER }, (repo) => repo.reindex(after, BATCH, types)));
     processed += batch.count;
     after = batch.last;
     done = batch.count < BATCH;
