@@ -110,6 +110,8 @@ export function authConfigured(auth: AuthConfig): boolean {
 export const DEFAULT_SHARED_TYPES = [
   'CodeSystem', 'ValueSet', 'ConceptMap', 'NamingSystem',
   'Practitioner', 'PractitionerRole', 'Organization', 'Location',
+  // Stored search parameters written to the shared set apply to every tenant (custom-params/).
+  'SearchParameter',
 ];
 
 export class ConfigError extends Error {}

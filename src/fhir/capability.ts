@@ -1,5 +1,7 @@
 import { getSearchParams } from './search/registry.js';
 import { resourceTypes } from '../core/resource-types.js';
+import { withCustomParams } from './custom-params/capability-params.js';
+import type { ParamSet } from './custom-params/param-set.js';
 
 export const TABLE_SET_EXTENSION = 'https://fhir-rls.dev/StructureDefinition/table-set';
 
@@ -116,8 +118,10 @@ export function capabilityStatement(options: {
   /** Set when tokens are verified: the SMART authorization server's endpoints. */
   smart?: { authorize?: string; token?: string };
   cors?: boolean;
+  /** The scope's search parameters: its stored SearchParameters are listed too. */
+  params?: ParamSet;
 }) {
-  const all = resourcesOf(options.scope, options.sharedTypes, options.operations ?? new Map());
+  const all = withCustomParams(resourcesOf(options.scope, options.sharedTypes, options.operations ?? new Map()), options.params);
   const enabled = options.enabledTypes;
   const resources = enabled ? all.filter((r) => enabled.has(r.type)) : all;
   const secured = security({ smart: options.smart, cors: options.cors ?? false });

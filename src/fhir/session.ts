@@ -10,6 +10,8 @@ import { fairShare, withSlot } from './fair-share.js';
 import { isShareableType, Repository } from './repository/repository.js';
 import type { StoredVersion } from './repository/stored-version.js';
 import { assertEnabled, tenantSettings, type TenantSettings } from './tenant-settings.js';
+import { sharedParamSet, tenantParamSet } from './custom-params/load.js';
+import type { ParamSet } from './custom-params/param-set.js';
 
 /*
  * One session per request: every rule that decides whether a request may touch the data, in one
@@ -103,12 +105,12 @@ export class Session {
     const scope = this.caller.scope;
     if (scope.kind === 'shared') {
       this.requireAccess();
-      return withShared(this.deps.db, writes(this.intent) ? 'write' : 'read', (tx) => fn(this.repository(tx, undefined), { tenant: null }));
+      return withShared(this.deps.db, writes(this.intent) ? 'write' : 'read', (tx) => fn(this.repository(tx, undefined, sharedParamSet), { tenant: null }));
     }
     return this.withShare(scope.tenantId, () => withTenant(this.deps.db, scope.tenantId, (tx, row) => {
       const settings = this.admit(scope.tenantId, row);
       this.requireAccess();
-      return fn(this.repository(tx, settings), { tenant: row ?? null });
+      return fn(this.repository(tx, settings, (t) => tenantParamSet(t, scope.tenantId, row)), { tenant: row ?? null });
     }));
   }
 
@@ -160,13 +162,14 @@ export class Session {
   }
 
   /** Step 5. */
-  private repository(tx: Tx, settings: TenantSettings | undefined): Repository {
+  private repository(tx: Tx, settings: TenantSettings | undefined, params: (tx: Tx) => Promise<ParamSet>): Repository {
     return new Repository(this.abortable(tx), {
       scope: this.caller.scope,
       sharedTypes: this.deps.config.sharedResourceTypes,
       storedTypes: this.deps.extensions.storedTypes,
       settings,
       gate: this.gate,
+      params,
     });
   }
 

@@ -18,7 +18,7 @@ export async function readEntry(repo: Repository, entry: GetEntry, options: Sear
     return { status: '200 OK', version: v, resource: v.body };
   }
   repo.authorize('search', type);
-  const req = parseSearch([type], [...new URLSearchParams(read.query).entries()], { ...options, strict: false });
+  const req = parseSearch([type], [...new URLSearchParams(read.query).entries()], { ...options, strict: false, params: await repo.searchParams() });
   const result = await repo.search(req);
   const entries = [
     ...result.matches.map((v) => ({ fullUrl: fullUrl(options.base, v), search: { mode: 'match' as const }, resource: v.body })),

@@ -9,7 +9,7 @@ const SOFTWARE = { name: 'fhir-rls', version: '0.1.0' };
 
 /** GET [base]/metadata: the tenant must exist and be active, like for any other interaction. */
 export const metadata = (deps: Deps) => async (c: FhirContext) => {
-  const { tenant } = await withSession(c, deps, { check: 'admission' }, async (_repo, info) => info);
+  const { tenant, params } = await withSession(c, deps, { check: 'admission' }, async (repo, info) => ({ ...info, params: await repo.searchParams() }));
   return sendJson(c, 200, JSON.stringify(capabilityStatement({
     base: c.var.fhirBase,
     scope: c.var.scope.kind,
@@ -19,5 +19,6 @@ export const metadata = (deps: Deps) => async (c: FhirContext) => {
     operations: deps.extensions.definitions,
     smart: authConfigured(deps.config.auth) ? { authorize: deps.config.smart.authorizeUrl, token: deps.config.smart.tokenUrl } : undefined,
     cors: deps.config.corsOrigins.length > 0,
+    params,
   })));
 };

@@ -9,6 +9,8 @@ import { parseSearch } from '../search/parse.js';
 import { patientCompartmentParams } from '../search/registry.js';
 import { isResourceType, resourceTypes } from '../../core/resource-types.js';
 import type { SearchRequest } from '../search/query.js';
+import type { ParamLookup } from '../search/param-lookup.js';
+import type { Repository } from '../repository/repository.js';
 import { summarize } from '../search/summary.js';
 import type { SearchResult } from '../repository/search.js';
 import type { StoredVersion } from '../repository/stored-version.js';
@@ -30,8 +32,17 @@ function strict(c: FhirContext): boolean {
   return handling === 'strict';
 }
 
-function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][]): SearchRequest {
-  return parseSearch(types, params, { ...deps.config, base: c.var.fhirBase, strict: strict(c) });
+function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][], lookup?: ParamLookup): SearchRequest {
+  return parseSearch(types, params, { ...deps.config, base: c.var.fhirBase, strict: strict(c), params: lookup });
+}
+
+/**
+ * Parsed in the session: the parameters a search may use are its scope's (the tenant's own
+ * SearchParameters among them), known once the door has read the tenant's row.
+ */
+async function parseAndSearch(repo: Repository, parseWith: (lookup: ParamLookup) => SearchRequest): Promise<{ req: SearchRequest; result: SearchResult }> {
+  const req = parseWith(await repo.searchParams());
+  return { req, result: await repo.search(req) };
 }
 
 /** Links repeat the search as a GET with the same parameters and a new _offset: replayed by another tenant they search that tenant's data. */
@@ -68,8 +79,8 @@ function searchBundle(c: FhirContext, path: string, params: [string, string][], 
 export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
   const params = await searchParams(c);
-  const req = parse(c, deps, [type], params);
-  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
+  const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type },
+    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, [type], params, lookup)));
   return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
 };
 
@@ -81,9 +92,9 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   const listed = params.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).filter(Boolean);
   for (const t of listed) if (!inScope(t)) throw FhirError.badRequest(`Unknown resource type "${t.slice(0, 60)}" in _type`, ['_type']);
   const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
-  const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'));
   // Each type is checked by the repository's search (those the caller may not search are left out).
-  const result = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => repo.search(req));
+  const { req, result } = await withSession(c, deps, { check: 'each-part', write: false },
+    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, types, params.filter(([k]) => k !== '_type'), lookup)));
   return sendJson(c, 200, searchBundle(c, '', params, req, result));
 };
 
@@ -96,8 +107,10 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const codes = patientCompartmentParams(type);
   if (!codes.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
   const params = await searchParams(c);
-  const req = parse(c, deps, [type], params);
-  req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
-  const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
+  const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => parseAndSearch(repo, (lookup) => {
+    const req = parse(c, deps, [type], params, lookup);
+    req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
+    return req;
+  }));
   return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
 };

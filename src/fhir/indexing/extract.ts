@@ -17,6 +17,8 @@ export interface ExtractOptions {
    * Without it, the error is rethrown.
    */
   readonly onError?: (code: string, error: unknown) => void;
+  /** The plans to evaluate instead of the R4 ones of the type (a tenant's own parameters included). */
+  readonly plans?: readonly ParamPlan[];
 }
 
 function pushRows<T extends object>(target: ({ readonly code: string } & T)[], code: string, values: readonly T[]): void {
@@ -61,7 +63,7 @@ function addPlanRows(rows: IndexRows, plan: ParamPlan, resource: Resource): void
 // Generic so callers may pass any resource shape, including object literals.
 export function extractIndexRows<R extends Resource>(resource: R, options: ExtractOptions = {}): IndexRows {
   const rows = emptyIndexRows();
-  for (const plan of plansFor(resource.resourceType, options.engine ?? 'auto').plans) {
+  for (const plan of options.plans ?? plansFor(resource.resourceType, options.engine ?? 'auto').plans) {
     try {
       addPlanRows(rows, plan, resource);
     } catch (e) {

@@ -64,7 +64,8 @@ function compositePlan(def: SearchParamDef, mode: EngineMode): ParamPlan | null 
   return slow === null ? null : { kind: 'composite', def, engine: 'fhirpath', evaluate: slow };
 }
 
-function planFor(def: SearchParamDef, mode: EngineMode): ParamPlan | string {
+/** The evaluator of one parameter, or why it has none (also for a tenant's own parameters). */
+export function planFor(def: SearchParamDef, mode: EngineMode): ParamPlan | string {
   if (def.type === 'special') return 'special parameter';
   if (def.expression === null) return 'no expression';
   try {

@@ -3,6 +3,7 @@ import { extractIndexRows } from '../indexing/extract.js';
 import type { IndexRows } from '../indexing/index-rows.js';
 import type { JsonObject } from '../../core/json.js';
 import type { TableSet } from '../../db/table-set.js';
+import type { ParamSet } from '../custom-params/param-set.js';
 
 /** One resource whose index rows are replaced: `rows` null when it was deleted (rows only go). */
 export interface IndexItem {
@@ -16,8 +17,10 @@ export interface IndexItem {
 // _id and _lastUpdated are answered from the resource table itself; no rows needed.
 const FROM_RESOURCE_TABLE = new Set(['_id', '_lastUpdated']);
 
-export function indexRowsOf(resource: JsonObject): IndexRows {
-  return extractIndexRows(resource as JsonObject & { resourceType: string });
+/** `params`: the scope's parameters (its stored SearchParameters too); the R4 ones without it. */
+export function indexRowsOf(resource: JsonObject, params?: ParamSet): IndexRows {
+  const typed = resource as JsonObject & { resourceType: string };
+  return extractIndexRows(typed, params === undefined ? {} : { plans: params.plans(typed.resourceType) });
 }
 
 type Column = [name: string, cast: string, value: (row: never) => unknown];

@@ -13,6 +13,8 @@ import { restrictSearch, visibilityRequest, writeInteraction } from './access.js
 import type { Scope } from '../../core/scope.js';
 import type { ScopedRead, StoredType } from '../extensions.js';
 import { assertEnabled, type TenantSettings } from '../tenant-settings.js';
+import { BUILT_IN, type ParamSet } from '../custom-params/param-set.js';
+import { reindexBatch, type ReindexCursor } from './reindex.js';
 
 export interface RepositoryOptions {
   scope: Scope;
@@ -28,6 +30,8 @@ export interface RepositoryOptions {
   settings?: TenantSettings;
   /** The caller's access (policies ∩ scopes); absent for the server's own work (reindex). */
   gate?: AccessGate;
+  /** Loads the scope's search parameters in the transaction (custom-params/load.ts); absent: the R4 ones. */
+  params?: (tx: Tx) => Promise<ParamSet>;
 }
 
 /** A tenant reads shared resources of shareable types too (docs/architecture.md); the extra stored types are all shareable. */
@@ -56,6 +60,7 @@ export interface Page {
 export class Repository {
   readonly scope: Scope;
   readonly own: TableSet;
+  private params: Promise<ParamSet> | undefined;
 
   constructor(
     private readonly tx: Tx,
@@ -73,6 +78,12 @@ export class Repository {
 
   isShareable(type: string): boolean {
     return isShareableType(this.options.sharedTypes, this.options.storedTypes, type);
+  }
+
+  /** The search parameters of this request's scope: loaded once, when first asked (reads never ask). */
+  searchParams(): Promise<ParamSet> {
+    this.params ??= this.options.params?.(this.tx) ?? Promise.resolve(BUILT_IN);
+    return this.params;
   }
 
   private readSets(type: string): TableSet[] {
@@ -235,6 +246,11 @@ export class Repository {
           : FhirError.forbidden(`Access denied: the written ${item.type} would not meet the criteria of the caller's access policy`);
       }
     }
+  }
+
+  /** Rebuilds the index rows of up to `limit` resources of the scope's own set after `after` ($reindex). */
+  async reindex(after: ReindexCursor, limit: number, types?: readonly string[]) {
+    return reindexBatch(this.tx, this.own, await this.searchParams(), after, limit, types);
   }
 
   async delete(type: string, id: string, ifMatch: number | undefined) {

@@ -10,6 +10,8 @@ import { assertReferencesFound, collectReferences, missingReferencesSql, type Lo
 import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 import { type StoredVersion } from './stored-version.js';
 import type { RepositoryOptions } from './repository.js';
+import type { ParamSet } from '../custom-params/param-set.js';
+import { applySearchParameterChanges, SEARCH_PARAMETER } from '../custom-params/writes.js';
 
 /** One resource to write as a new version: create (fresh id), update, or create-on-update. */
 export interface WriteItem {
@@ -38,6 +40,8 @@ export interface Scoped {
   readonly own: TableSet;
   readonly options: Pick<RepositoryOptions, 'sharedTypes' | 'storedTypes' | 'settings'>;
   isShareable(type: string): boolean;
+  /** The scope's search parameters: what the written resources are indexed with. */
+  searchParams(): Promise<ParamSet>;
 }
 
 interface Current {
@@ -134,8 +138,11 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
   }
   const refs = repo.options.settings?.referentialIntegrity === false ? [] : items.flatMap((item) =>
     collectReferences(item.input, item.path ?? item.type).filter((r) => !(r.type === item.type && r.id === item.id)));
+  const params = await repo.searchParams();
+  await applySearchParameterChanges(tx, repo.own, params, results.filter((r) => r.version.resourceType === SEARCH_PARAMETER)
+    .map((r) => ({ id: r.version.id, resource: r.resource })));
   const index = results.map((r, i) => ({
-    type: r.version.resourceType, id: r.version.id, rows: indexRowsOf(r.resource), fresh: items[i]!.freshId === true,
+    type: r.version.resourceType, id: r.version.id, rows: indexRowsOf(r.resource, params), fresh: items[i]!.freshId === true,
   }));
   const missing = await run<{ t: string; i: string }>(tx, writeSql(repo, results.map((r) => r.version), index, refs));
   assertReferencesFound(refs, missing);
@@ -200,6 +207,7 @@ export async function deleteResource(
     return { version: { ...base, versionId: current.version_id, lastUpdated: '' }, alreadyDeleted: true };
   }
   const version: StoredVersion = { ...base, versionId: current.version_id + 1, lastUpdated: new Date().toISOString() };
+  if (type === SEARCH_PARAMETER) await applySearchParameterChanges(tx, repo.own, await repo.searchParams(), [{ id, resource: null }]);
   await run(tx, writeSql(repo, [version], [{ type, id, rows: null }], []));
   noteWrites(repo.own.name, 1);
   return { version, alreadyDeleted: false };

@@ -1,6 +1,6 @@
 import { FhirError } from '../../core/errors.js';
 import { parseBoolean, parseDate, parseNumber, parseQuantity, parseReference, parseToken, splitEscaped, unescape } from './parse-values.js';
-import { getSearchParam, getSearchParams } from './registry.js';
+import { BUILT_IN_PARAMS, paramOf, type ParamLookup } from './param-lookup.js';
 import { isResourceType } from '../../core/resource-types.js';
 import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './query.js';
 import type { CompositeComponentDef, SearchParamDef, SearchParamType } from './types.js';
@@ -16,6 +16,8 @@ export interface ParseOptions {
   maxSearchParams?: number;
   /** MAX_SEARCH_VALUES: most comma-separated values of one parameter (and `_sort` keys); undefined as above. */
   maxSearchValues?: number;
+  /** The request's parameters (param-lookup.ts); undefined: the R4 ones only. */
+  params?: ParamLookup;
 }
 
 /** Parameters that control the result rather than select resources (R4 §3.1.1.5). */
@@ -98,20 +100,20 @@ function resultParam(req: SearchRequest, key: string, value: string, options: Pa
       req.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
       if (req.elements.some((e) => !/^[A-Za-z][A-Za-z0-9]*$/.test(e))) throw FhirError.badRequest('_elements takes element names', [key]);
       return;
-    case '_sort': req.sort.push(...commaValues(key, value, options).filter(Boolean).map((s) => sortKey(req.types, s))); return;
-    case '_include': req.include.push(includeSpec(key, value, req.types, false)); return;
-    case '_include:iterate': case '_include:recurse': req.include.push(includeSpec(key, value, req.types, true)); return;
-    case '_revinclude': req.revinclude.push(includeSpec(key, value, undefined, false)); return;
-    case '_revinclude:iterate': case '_revinclude:recurse': req.revinclude.push(includeSpec(key, value, undefined, true)); return;
+    case '_sort': req.sort.push(...commaValues(key, value, options).filter(Boolean).map((s) => sortKey(req.types, s, options))); return;
+    case '_include': req.include.push(includeSpec(key, value, req.types, false, options)); return;
+    case '_include:iterate': case '_include:recurse': req.include.push(includeSpec(key, value, req.types, true, options)); return;
+    case '_revinclude': req.revinclude.push(includeSpec(key, value, undefined, false, options)); return;
+    case '_revinclude:iterate': case '_revinclude:recurse': req.revinclude.push(includeSpec(key, value, undefined, true, options)); return;
     default: return; // _format, _pretty, _type: handled by the caller or not relevant to JSON.
   }
 }
 
-function sortKey(types: string[], raw: string): SortKey {
+function sortKey(types: string[], raw: string, options: ParseOptions): SortKey {
   const descending = raw.startsWith('-');
   const code = descending ? raw.slice(1) : raw;
   if (code === '_id' || code === '_lastUpdated') return { code, descending };
-  const defs = types.map((t) => getSearchParam(t, code));
+  const defs = types.map((t) => paramOf(options.params, t, code));
   const def = defs[0];
   if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'composite' || def.type === 'special') {
     throw FhirError.badRequest(`Cannot sort by "${code.slice(0, 60)}": not a search parameter of ${types.join(', ')}`, ['_sort']);
@@ -120,16 +122,16 @@ function sortKey(types: string[], raw: string): SortKey {
 }
 
 /** `_include=Type:param[:target]`, `*` for every reference parameter of the type (R4 §3.1.1.5.5). */
-function includeSpec(key: string, value: string, types: string[] | undefined, iterate: boolean): IncludeSpec {
+function includeSpec(key: string, value: string, types: string[] | undefined, iterate: boolean, options: ParseOptions): IncludeSpec {
   const [type = '', code = '', target] = value.split(':');
   const bad = () => FhirError.badRequest(`Invalid ${key} "${value.slice(0, 80)}": expected Type:parameter[:targetType]`, [key]);
   if (!isResourceType(type) || (target !== undefined && !isResourceType(target))) throw bad();
   if (!iterate && types !== undefined && !types.includes(type)) throw bad();
   if (code === '*') {
-    const codes = [...getSearchParams(type).values()].filter((d) => d.type === 'reference').map((d) => d.code);
+    const codes = [...(options.params ?? BUILT_IN_PARAMS).params(type).values()].filter((d) => d.type === 'reference').map((d) => d.code);
     return { type, codes, target, iterate };
   }
-  const def = getSearchParam(type, code);
+  const def = paramOf(options.params, type, code);
   if (def?.type !== 'reference') throw bad();
   return { type, codes: [code], target, iterate };
 }
@@ -150,7 +152,7 @@ function parseClause(types: string[], key: string, value: string, options: Parse
     return { kind: 'lastUpdated', values: commaValues(key, value, options).map((v) => parseDate(key, v)) };
   }
   if (UNSUPPORTED.has(code)) return undefined;
-  const defs = types.map((t) => getSearchParam(t, code));
+  const defs = types.map((t) => paramOf(options.params, t, code));
   const def = defs[0];
   if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'special' || def.expression === null) return undefined;
   if (dot >= 0) return parseChain(def, modifier, key, key.slice(dot + 1), value, options, depth);
@@ -179,7 +181,7 @@ function parseHas(types: string[], key: string, value: string, options: ParseOpt
   const rest = restParts.join(':');
   const bad = (why: string) => FhirError.badRequest(`Invalid ${key.slice(0, 80)}: ${why}`, [key.slice(0, 80)]);
   if (!isResourceType(type)) throw bad(`unknown type "${type}"`);
-  const def = getSearchParam(type, code);
+  const def = paramOf(options.params, type, code);
   if (def?.type !== 'reference') throw bad(`"${code}" is not a reference parameter of ${type}`);
   if (!types.some((t) => def.target.includes(t))) throw bad(`${type}.${code} does not refer to ${types.join(', ')}`);
   if (rest === '') throw bad('no parameter after the reference');
