@@ -60,8 +60,12 @@ export interface JobHandler {
 export type JobHandlers = ReadonlyMap<JobKind, JobHandler>;
 
 export interface JobRunner {
+  /** Starts the loop: rounds while jobs advance, else one every BULK_POLL_MS or when woken. */
+  start(): void;
   /** Looks for work now instead of at the next poll (a kick-off calls it through wakeRunner). */
   wake(): void;
+  /** One round by hand (tests): at most one step per tenant; true when a job advanced. */
+  round(): Promise<boolean>;
   /** Runs rounds until no job can advance (tests). */
   drain(): Promise<void>;
   /** Finishes the steps in progress and stops; nothing more starts. */
@@ -95,7 +99,8 @@ interface Due {
 
 type Outcome = 'advanced' | 'idle';
 
-export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
+/** A runner that has not started (tests drive it by hand with round and drain). */
+export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
   const { db, config, log } = deps;
   const kinds = [...handlers.keys()];
   const share = fairShare(db, config);
@@ -199,9 +204,18 @@ export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunn
   }
 
   const runner: JobRunner = {
+    start() {
+      if (runners.get(db) === runner) return;
+      stopped = false;
+      current = loop();
+      runners.set(db, runner);
+    },
     wake() {
       woken = true;
       wakeUp?.();
+    },
+    async round() {
+      return (await round()) === 'advanced';
     },
     async drain() {
       while ((await round()) === 'advanced');
@@ -213,7 +227,12 @@ export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunn
       if (runners.get(db) === runner) runners.delete(db);
     },
   };
-  current = loop();
-  runners.set(db, runner);
+  return runner;
+}
+
+/** Creates and starts the runner of this process. */
+export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
+  const runner = createJobRunner(deps, handlers);
+  runner.start();
   return runner;
 }
