@@ -74,7 +74,7 @@ const counts = (m: Manifest) => Object.fromEntries(m.output.map((o) => [o.type, 
 
 beforeAll(async () => {
   // Chunks of two resources: every export here takes several checkpointed steps.
-  s = await startTestServer({ ...authEnv, BULK_CHUNK_SIZE: '2', BULK_POLL_MS: '600000' });
+  s = await startTestServer({ ...authEnv, ADMIN_TOKEN_TENANT_ACCESS: 'true', BULK_CHUNK_SIZE: '2', BULK_POLL_MS: '600000' });
   await s.createTenants('exp-a', 'exp-b', 'run-a', 'run-b');
   runner = createBulkRunner({ db: s.tdb.db, config: s.config, log });
   auth['exp-a'] = await as('exp-a');
@@ -217,6 +217,15 @@ describe('kick-off', () => {
       expect(res.status).toBe(202);
       await s.request(pathOf(res.headers.get('content-location') ?? ''), { method: 'DELETE', headers: h });
     }
+  });
+
+  it('the operator\'s synchronous export (admin API) honours _type too', async () => {
+    const res = await s.admin('/tenants/exp-a/$export?_type=Patient,Group');
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { resourceType: string });
+    expect(lines.map((l) => l.resourceType)).toEqual(['Group', 'Patient', 'Patient', 'Patient']);
+    expect((await s.admin('/tenants/exp-a/$export')).status).toBe(200);
+    expect((await s.admin('/tenants/exp-a/$export?_type=Nope')).status).toBe(400);
   });
 
   it('is listed in the CapabilityStatement', async () => {
@@ -387,6 +396,20 @@ describe('cancel, restart, expiry', () => {
     const done = await app.request(`${BASE}${pathOf(status)}`, { headers: h });
     expect(done.status).toBe(200);
     const m = (await done.json()) as Manifest;
+    expect(counts(m)).toEqual({ Condition: 2, Group: 1, Observation: 4, Patient: 3 });
+    const files = await download(m, h);
+    for (const [type, list] of Object.entries(files)) expect(new Set(list.map((x) => x.id)).size, type).toBe(list.length);
+  });
+
+  it('two runners (two server processes) on one job write every resource once', async () => {
+    const h = auth['exp-a']!;
+    const res = await kickOff('/fhir/$export', h);
+    const status = res.headers.get('content-location') ?? '';
+    const other = createBulkRunner({ db: s.tdb.db, config: s.config, log });
+    await Promise.all([runner.drain(), other.drain(), runner.drain()]);
+    await runner.drain();
+    await other.stop();
+    const m = (await (await s.request(pathOf(status), { headers: h })).json()) as Manifest;
     expect(counts(m)).toEqual({ Condition: 2, Group: 1, Observation: 4, Patient: 3 });
     const files = await download(m, h);
     for (const [type, list] of Object.entries(files)) expect(new Set(list.map((x) => x.id)).size, type).toBe(list.length);
