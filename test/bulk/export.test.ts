@@ -192,6 +192,10 @@ describe('job runner', () => {
     ]);
     const analyst = await s.tdb.owner.query<{ ok: boolean }>("select has_table_privilege('fhir_analyst', 'bulk_file', 'select') as ok");
     expect(analyst[0]?.ok).toBe(false);
+    // Purging a tenant takes its jobs and files with it.
+    expect(Number((await s.tdb.owner.query<{ n: number }>("select count(*)::int as n from bulk_file where tenant_id = 'run-b'"))[0]?.n)).toBeGreaterThan(0);
+    expect((await s.admin('/tenants/run-b', { method: 'DELETE' })).status).toBe(200);
+    expect(await s.tdb.owner.query("select 1 from bulk_job where tenant_id = 'run-b' union all select 1 from bulk_file where tenant_id = 'run-b'")).toEqual([]);
   });
 });
 
@@ -206,6 +210,10 @@ describe('kick-off', () => {
     expect((await kickOff('/fhir/$export?_typeFilter=Observation%3Fnope%3Dx', h)).status).toBe(400);
     expect((await kickOff('/fhir/$export?_type=Patient&_typeFilter=Observation%3Fcode%3Dx', h)).status).toBe(400);
     expect((await kickOff('/fhir/Patient/$export?_type=Organization', h)).status).toBe(400);
+    expect((await kickOff('/fhir/$export', h, { method: 'DELETE' })).status).toBe(405);
+    expect((await s.request('/fhir/$nothing', { method: 'DELETE', headers: h })).status).toBe(404);
+    expect((await s.request('/fhir/$export-poll-status', { headers: h })).status).toBe(400);
+    expect((await s.request('/fhir/$export-poll-status?_jobId=not-a-uuid', { headers: h })).status).toBe(404);
     const xml = await kickOff('/fhir/$export', { ...h, accept: 'application/fhir+xml' });
     expect(xml.status).toBe(406);
     const shared = await kickOff('/shared/fhir/$export', h);
