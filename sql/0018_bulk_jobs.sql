@@ -11,7 +11,8 @@ CREATE TABLE IF NOT EXISTS bulk_job (
   -- What was asked (kind-specific), and how far the job got: written with each chunk it commits.
   request jsonb NOT NULL,
   progress jsonb NOT NULL DEFAULT '{}',
-  transaction_time timestamptz NOT NULL DEFAULT now(),
+  -- The kick-off, to the millisecond like last_updated: what the manifest's transactionTime says.
+  transaction_time timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   -- An OperationOutcome when the job failed.
   error jsonb,
   -- Consecutive transient failures (retried), reset by a chunk that commits.

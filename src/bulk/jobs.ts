@@ -42,7 +42,7 @@ interface JobRow {
   expires_at: string | null;
 }
 
-const INSTANT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
+const INSTANT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 const JOB_COLUMNS = `tenant_id, id::text as id, kind, status, request, progress, ${INSTANT('transaction_time')}, error, ${INSTANT('updated_at')}, ${INSTANT('expires_at')}`;
 
 function toJob(r: JobRow): Job {

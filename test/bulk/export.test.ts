@@ -6,6 +6,7 @@ import { createJob, getJob, listFiles } from '../../src/bulk/jobs.js';
 import { createJobRunner, startJobRunner, type JobHandler, type JobRunner } from '../../src/bulk/runner.js';
 import { FhirError } from '../../src/core/errors.js';
 import { withTenant, withoutContext } from '../../src/db/doors.js';
+import { fairShare } from '../../src/fhir/fair-share.js';
 import { BASE, startTestServer, type TestServer } from '../helpers/app.js';
 import { authEnv, bearer, token } from '../auth/tokens.helper.js';
 
@@ -74,7 +75,7 @@ const counts = (m: Manifest) => Object.fromEntries(m.output.map((o) => [o.type, 
 
 beforeAll(async () => {
   // Chunks of two resources: every export here takes several checkpointed steps.
-  s = await startTestServer({ ...authEnv, ADMIN_TOKEN_TENANT_ACCESS: 'true', BULK_CHUNK_SIZE: '2', BULK_POLL_MS: '600000' });
+  s = await startTestServer({ ...authEnv, ADMIN_TOKEN_TENANT_ACCESS: 'true', BULK_MAX_JOBS_PER_TENANT: '3', BULK_CHUNK_SIZE: '2', BULK_POLL_MS: '600000' });
   await s.createTenants('exp-a', 'exp-b', 'run-a', 'run-b');
   runner = createBulkRunner({ db: s.tdb.db, config: s.config, log });
   auth['exp-a'] = await as('exp-a');
@@ -225,6 +226,20 @@ describe('kick-off', () => {
       expect(res.status).toBe(202);
       await s.request(pathOf(res.headers.get('content-location') ?? ''), { method: 'DELETE', headers: h });
     }
+  });
+
+  it('a tenant has at most BULK_MAX_JOBS_PER_TENANT jobs queued or running (429)', async () => {
+    const h = auth['exp-a']!;
+    const queued = [];
+    for (let i = 0; i < 3; i++) queued.push((await kickOff('/fhir/$export?_type=Patient', h)).headers.get('content-location') ?? '');
+    const over = await kickOff('/fhir/$export?_type=Patient', h);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another tenant is not affected.
+    const b = await kickOff('/fhir/$export?_type=Patient', auth['exp-b']!);
+    expect(b.status).toBe(202);
+    for (const url of queued) await s.request(pathOf(url), { method: 'DELETE', headers: h });
+    await s.request(pathOf(b.headers.get('content-location') ?? ''), { method: 'DELETE', headers: auth['exp-b'] });
   });
 
   it('the operator\'s synchronous export (admin API) honours _type too', async () => {
@@ -407,6 +422,26 @@ describe('cancel, restart, expiry', () => {
     expect(counts(m)).toEqual({ Condition: 2, Group: 1, Observation: 4, Patient: 3 });
     const files = await download(m, h);
     for (const [type, list] of Object.entries(files)) expect(new Set(list.map((x) => x.id)).size, type).toBe(list.length);
+  });
+
+  it('a tenant whose pool share is taken waits; the other tenants\' jobs go on', async () => {
+    const a = await kickOff('/fhir/$export?_type=Patient', auth['exp-a']!);
+    const b = await kickOff('/fhir/$export?_type=Patient', auth['exp-b']!);
+    const share = fairShare(s.tdb.db, s.config).db;
+    // Requests of exp-a hold every slot of its share (as a burst of slow searches would).
+    const held = await Promise.all(Array.from({ length: share.perTenant }, () => share.acquire('exp-a', 1000)));
+    try {
+      expect(await runner.round()).toBe(true);
+      const jobOf = (res: Response) => new URL(res.headers.get('content-location') ?? '').searchParams.get('_jobId');
+      const [ja] = await s.tdb.owner.query<{ status: string }>('select status from bulk_job where id = $1', [jobOf(a)]);
+      const [jb] = await s.tdb.owner.query<{ status: string }>('select status from bulk_job where id = $1', [jobOf(b)]);
+      expect(ja?.status).toBe('queued');
+      expect(jb?.status).toBe('completed');
+    } finally {
+      for (const release of held) release();
+    }
+    await runner.drain();
+    expect((await s.request(pathOf(a.headers.get('content-location') ?? ''), { headers: auth['exp-a'] })).status).toBe(200);
   });
 
   it('two runners (two server processes) on one job write every resource once', async () => {
