@@ -5,11 +5,11 @@
 -- whose isolation would have to be kept by hand.
 CREATE TABLE IF NOT EXISTS bulk_job (
   tenant_id text NOT NULL,
-  -- A uuid, as text like every key of a tenant table. kind: export | import; status: queued |
-  -- running | completed | failed | cancelled (src/bulk/jobs.ts, the only writer). No CHECK and no
-  -- foreign key: the catalog-driven isolation test (test/db/rls.test.ts) writes every tenant
-  -- table with sample values, and the code deletes a job's files itself.
-  id text NOT NULL DEFAULT gen_random_uuid()::text,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  -- kind: export | import; status: queued | running | completed | failed | cancelled
+  -- (src/bulk/jobs.ts, the only writer). No CHECK and no foreign key: the catalog-driven
+  -- isolation test (test/db/rls.test.ts) writes every tenant table with sample values, and the
+  -- code deletes a job's files itself.
   kind text NOT NULL,
   status text NOT NULL DEFAULT 'queued',
   -- What was asked (kind-specific), and how far the job got: written with each chunk it commits.
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS bulk_job (
 -- row instead of rewriting a growing value.
 CREATE TABLE IF NOT EXISTS bulk_file (
   tenant_id text NOT NULL,
-  job_id text NOT NULL,
+  job_id uuid NOT NULL,
   seq integer NOT NULL,
   -- output | error
   kind text NOT NULL,
@@ -61,7 +61,7 @@ CALL fhir_private.hide_statistics();
 -- active tenants, least recently advanced first) and the jobs past their expiry; it then runs or deletes each through
 -- the tenant's own door, as fhir_app under RLS.
 CREATE OR REPLACE FUNCTION fhir_admin.bulk_jobs_due(p_limit integer, p_kinds text[])
-RETURNS TABLE (tenant_id text, job_id text, expired boolean)
+RETURNS TABLE (tenant_id text, job_id uuid, expired boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET fhir.maintenance = 'on'
 AS $$
   SELECT fhir_private.require_admin();

@@ -43,7 +43,7 @@ interface JobRow {
 }
 
 const INSTANT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-const JOB_COLUMNS = `tenant_id, id, kind, status, request, progress, ${INSTANT('transaction_time')}, error, ${INSTANT('updated_at')}, ${INSTANT('expires_at')}`;
+const JOB_COLUMNS = `tenant_id, id::text as id, kind, status, request, progress, ${INSTANT('transaction_time')}, error, ${INSTANT('updated_at')}, ${INSTANT('expires_at')}`;
 
 function toJob(r: JobRow): Job {
   return {
@@ -52,7 +52,7 @@ function toJob(r: JobRow): Job {
   };
 }
 
-/** Job ids are uuids (made by the database): anything else names no job and is not looked up. */
+/** Job ids are uuids: anything else names no job (and must not reach a uuid cast: 22P02). */
 export const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A queued job; the runner picks it up (wake it with wakeRunner for a prompt start). */
@@ -68,7 +68,7 @@ export async function createJob(tx: Tx, tenantId: string, kind: JobKind, request
 /** The job, or undefined when the tenant has none of that id (RLS: another tenant's is none). */
 export async function getJob(tx: Tx, tenantId: string, id: string): Promise<Job | undefined> {
   if (!JOB_ID.test(id)) return undefined;
-  const [row] = await tx.query<JobRow>(`select ${JOB_COLUMNS} from bulk_job where tenant_id = $1 and id = $2`, [tenantId, id]);
+  const [row] = await tx.query<JobRow>(`select ${JOB_COLUMNS} from bulk_job where tenant_id = $1 and id = $2::uuid`, [tenantId, id]);
   return row && toJob(row);
 }
 
@@ -89,9 +89,9 @@ export async function cancelJob(tx: Tx, tenantId: string, id: string, ttlSeconds
   if (!JOB_ID.test(id)) return false;
   const rows = await tx.query(
     `update bulk_job set status = 'cancelled', updated_at = now(), expires_at = now() + make_interval(secs => $3)
-      where tenant_id = $1 and id = $2 and status <> 'cancelled' returning id`, [tenantId, id, ttlSeconds]);
+      where tenant_id = $1 and id = $2::uuid and status <> 'cancelled' returning id`, [tenantId, id, ttlSeconds]);
   if (rows.length === 0) return false;
-  await tx.query('delete from bulk_file where tenant_id = $1 and job_id = $2', [tenantId, id]);
+  await tx.query('delete from bulk_file where tenant_id = $1 and job_id = $2::uuid', [tenantId, id]);
   return true;
 }
 
@@ -110,7 +110,7 @@ export async function appendFilePart(tx: Tx, job: Pick<Job, 'tenantId' | 'id'>, 
   if (part.count === 0) return;
   await tx.query(
     `insert into bulk_file (tenant_id, job_id, seq, kind, type, file, ndjson, count)
-     select $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5, $6, $7 from bulk_file where tenant_id = $1 and job_id = $2`,
+     select $1, $2::uuid, coalesce(max(seq), 0) + 1, $3, $4, $5, $6, $7 from bulk_file where tenant_id = $1 and job_id = $2::uuid`,
     [job.tenantId, job.id, part.kind, part.type, part.file, part.ndjson, part.count],
   );
 }
@@ -125,7 +125,7 @@ export interface JobFile {
 /** The job's files, in the order they were begun. */
 export async function listFiles(tx: Tx, job: Pick<Job, 'tenantId' | 'id'>): Promise<JobFile[]> {
   return tx.query<JobFile & { [column: string]: unknown }>(
-    `select kind, type, file, sum(count)::int as count from bulk_file where tenant_id = $1 and job_id = $2
+    `select kind, type, file, sum(count)::int as count from bulk_file where tenant_id = $1 and job_id = $2::uuid
       group by kind, type, file order by min(seq)`, [job.tenantId, job.id]);
 }
 
@@ -134,12 +134,12 @@ export async function readFileParts(
   tx: Tx, job: Pick<Job, 'tenantId' | 'id'>, file: string, afterSeq: number, limit: number,
 ): Promise<{ seq: number; ndjson: string }[]> {
   return tx.query<{ seq: number; ndjson: string }>(
-    `select seq, ndjson from bulk_file where tenant_id = $1 and job_id = $2 and file = $3 and seq > $4
+    `select seq, ndjson from bulk_file where tenant_id = $1 and job_id = $2::uuid and file = $3 and seq > $4
       order by seq limit $5`, [job.tenantId, job.id, file, afterSeq, limit]);
 }
 
 /** Whether the job has a file of that name. */
 export async function hasFile(tx: Tx, job: Pick<Job, 'tenantId' | 'id'>, file: string): Promise<boolean> {
-  const rows = await tx.query('select 1 from bulk_file where tenant_id = $1 and job_id = $2 and file = $3 limit 1', [job.tenantId, job.id, file]);
+  const rows = await tx.query('select 1 from bulk_file where tenant_id = $1 and job_id = $2::uuid and file = $3 limit 1', [job.tenantId, job.id, file]);
   return rows.length > 0;
 }

@@ -111,14 +111,14 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
 
   const fail = (tenantId: string, jobId: string, err: FhirError) => withTenant(db, tenantId, (tx) => tx.query(
     `update bulk_job set status = 'failed', error = $3::text::jsonb, updated_at = now(),
-            expires_at = now() + make_interval(secs => $4) where tenant_id = $1 and id = $2`,
+            expires_at = now() + make_interval(secs => $4) where tenant_id = $1 and id = $2::uuid`,
     [tenantId, jobId, JSON.stringify(err.toOutcome()), config.bulk.fileTtlSeconds]));
 
   async function step(tenantId: string, jobId: string): Promise<Outcome> {
     return withTenant(db, tenantId, async (tx, tenant) => {
       if (tenant === undefined || tenant.status !== 'active') return 'idle';
       const [row] = await tx.query<{ id: string; kind: JobKind }>(
-        `select id, kind from bulk_job where tenant_id = $1 and id = $2 and status in ('queued', 'running')
+        `select id::text as id, kind from bulk_job where tenant_id = $1 and id = $2::uuid and status in ('queued', 'running')
           for update skip locked`, [tenantId, jobId]);
       const handler = row && handlers.get(row.kind);
       if (row === undefined || handler === undefined) return 'idle';
@@ -131,7 +131,7 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
       await tx.query(
         `update bulk_job set status = $3, progress = $4::text::jsonb, attempts = 0, updated_at = now(),
                 expires_at = case when $3 = 'completed' then now() + make_interval(secs => $5) end
-          where tenant_id = $1 and id = $2`,
+          where tenant_id = $1 and id = $2::uuid`,
         [tenantId, jobId, result.done ? 'completed' : 'running', JSON.stringify(result.progress), config.bulk.fileTtlSeconds]);
       return 'advanced';
     });
@@ -149,7 +149,7 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
       }
       log.warn({ err, tenant: tenantId, job: jobId }, 'bulk job step failed; retried');
       const [row] = await withTenant(db, tenantId, (tx) => tx.query<{ attempts: number }>(
-        'update bulk_job set attempts = attempts + 1, updated_at = now() where tenant_id = $1 and id = $2 returning attempts',
+        'update bulk_job set attempts = attempts + 1, updated_at = now() where tenant_id = $1 and id = $2::uuid returning attempts',
         [tenantId, jobId]));
       if (row !== undefined && row.attempts >= MAX_ATTEMPTS) {
         const why = sqlState(err) === '57014' ? 'a step of the job exceeded the statement timeout' : 'the job failed repeatedly';
@@ -162,11 +162,11 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
   /** One round: expired jobs deleted, then one step of one job per tenant. */
   async function round(): Promise<Outcome> {
     const due = await withAdmin(db, (tx) => tx.query<Due>(
-      'select tenant_id, job_id, expired from fhir_admin.bulk_jobs_due($1, $2::text[])', [DUE_LIMIT, kinds]));
+      'select tenant_id, job_id::text as job_id, expired from fhir_admin.bulk_jobs_due($1, $2::text[])', [DUE_LIMIT, kinds]));
     let outcome: Outcome = 'idle';
     for (const d of due.filter((x) => x.expired && JOB_ID.test(x.job_id))) {
       await withTenantData(db, d.tenant_id, (tx) => tx.query(
-        `with gone as (delete from bulk_job where tenant_id = $1 and id = $2 and expires_at < now() returning id)
+        `with gone as (delete from bulk_job where tenant_id = $1 and id = $2::uuid and expires_at < now() returning id)
          delete from bulk_file where tenant_id = $1 and job_id in (select id from gone)`, [d.tenant_id, d.job_id]));
     }
     const seen = new Set<string>();
