@@ -458,6 +458,21 @@ describe('cancel, restart, expiry', () => {
     for (const [type, list] of Object.entries(files)) expect(new Set(list.map((x) => x.id)).size, type).toBe(list.length);
   });
 
+  it('a job that fails answers its status with 500 and an OperationOutcome', async () => {
+    const h = auth['exp-a']!;
+    const res = await kickOff('/fhir/$export?_type=Patient', h);
+    const status = res.headers.get('content-location') ?? '';
+    // A filter that no longer parses (as after a change of the search parameters it used).
+    await s.tdb.owner.query(`update bulk_job set request = jsonb_set(request, '{types,0,filters}', '["Patient?bogus=1"]') where id = $1`,
+      [new URL(status).searchParams.get('_jobId')]);
+    await runner.drain();
+    const failed = await s.request(pathOf(status), { headers: h });
+    expect(failed.status).toBe(500);
+    const body = (await failed.json()) as { resourceType: string; issue: { diagnostics?: string }[] };
+    expect(body.resourceType).toBe('OperationOutcome');
+    expect(body.issue[0]?.diagnostics).toMatch(/bogus/);
+  });
+
   it('deletes a job and its files once expired', async () => {
     const h = auth['exp-a']!;
     const r = await exportAll('/fhir/$export?_type=Patient', h);
