@@ -169,10 +169,12 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
         `with gone as (delete from bulk_job where tenant_id = $1 and id = $2::uuid and expires_at < now() returning id)
          delete from bulk_file where tenant_id = $1 and job_id in (select id from gone)`, [d.tenant_id, d.job_id]));
     }
-    const seen = new Set<string>();
-    const todo = due.filter((d) => !d.expired && !seen.has(d.tenant_id) && seen.add(d.tenant_id) !== undefined);
-    for (let i = 0; i < todo.length && !stopped; i += config.bulk.workers) {
-      const results = await Promise.all(todo.slice(i, i + config.bulk.workers).map((d) => advance(d.tenant_id, d.job_id)));
+    // The least recently advanced job of each tenant (the function orders them so).
+    const todo = new Map<string, Due>();
+    for (const d of due) if (!d.expired && !todo.has(d.tenant_id)) todo.set(d.tenant_id, d);
+    const jobs = [...todo.values()];
+    for (let i = 0; i < jobs.length && !stopped; i += config.bulk.workers) {
+      const results = await Promise.all(jobs.slice(i, i + config.bulk.workers).map((d) => advance(d.tenant_id, d.job_id)));
       if (results.includes('advanced')) outcome = 'advanced';
     }
     return outcome;
