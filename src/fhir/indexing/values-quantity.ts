@@ -5,6 +5,7 @@ import { isA } from '../../fhirpath/r4-model.js';
 import type { NumberValue, QuantityValue } from './index-rows.js';
 import { numberRange } from '../search/normalize.js';
 import type { TypedValue } from './typed-value.js';
+import { withCanonical } from '../terminology/ucum-index.js';
 
 type Json = Record<string, unknown>;
 
@@ -79,7 +80,7 @@ export function quantityValues(values: readonly TypedValue[]): QuantityValue[] {
     if (t === 'Money') q = moneyValue(v as Json);
     else if (t === 'Range') q = rangeValue(v as Json);
     else if (isA(t, 'Quantity')) q = quantityValue(v as Json);
-    if (q !== null) out.push(q);
+    if (q !== null) out.push(withCanonical(q));
   }
   return out;
 }
