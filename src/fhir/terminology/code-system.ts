@@ -103,8 +103,7 @@ export function closure(model: CodeSystemModel, code: string, direction: 'descen
   if (!start) return out;
   const stack = [start.code];
   const seen = new Set<string>();
-  while (stack.length) {
-    const next = stack.pop()!;
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     if (seen.has(next)) continue;
     seen.add(next);
     if (next !== code || withSelf) out.add(next);

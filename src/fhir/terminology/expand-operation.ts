@@ -55,9 +55,9 @@ export async function expandOperation(c: FhirContext, deps: Deps, id?: string): 
   if (filter !== undefined) parameter.push({ name: 'filter', valueString: filter });
   if (offset) parameter.push({ name: 'offset', valueInteger: offset });
   if (input.integer('count') !== undefined) parameter.push({ name: 'count', valueInteger: count });
-  const { expansion: _stored, ...rest } = result.vs;
+  // A stored expansion is replaced by this one.
   const body = {
-    ...rest,
+    ...result.vs,
     expansion: {
       identifier: `urn:uuid:${randomUUID()}`,
       timestamp: new Date().toISOString(),

@@ -5,6 +5,7 @@ import { parseToken, unescape } from '../search/parse-values.js';
 import type { Clause, SearchRequest, TokenMatch, ValueMatch } from '../search/query.js';
 import { closure } from './code-system.js';
 import { expandValueSet } from './expand.js';
+import { MAX_EXPANSION, tooCostly } from './limits.js';
 import { TerminologySource } from './source.js';
 
 /*
@@ -58,37 +59,47 @@ async function codesOf(m: TokenMatch, source: TerminologySource): Promise<[strin
   return [...(codes.size ? codes : [code])].map((x) => [system, x]);
 }
 
-async function resolveValue(v: ValueMatch, source: TerminologySource): Promise<ValueMatch> {
-  if (v.type !== 'token' || (v.m.mode !== 'in' && v.m.mode !== 'below' && v.m.mode !== 'above')) return v;
-  return { type: 'token', m: { system: undefined, code: undefined, mode: 'codes', codes: await codesOf(v.m, source) } };
+/** The terminology of one search: its source, and the codes its modifiers stood for so far (one cap for all). */
+interface Resolving {
+  source: TerminologySource;
+  codes: number;
 }
 
-async function resolveClause(c: Clause, source: TerminologySource): Promise<Clause> {
+async function resolveValue(v: ValueMatch, r: Resolving): Promise<ValueMatch> {
+  if (v.type !== 'token' || (v.m.mode !== 'in' && v.m.mode !== 'below' && v.m.mode !== 'above')) return v;
+  const codes = await codesOf(v.m, r.source);
+  r.codes += codes.length;
+  // Each code is bound in the search's SQL: 100 values of 10,000 codes each must not become one statement.
+  if (r.codes > MAX_EXPANSION) throw tooCostly(`The :in, :not-in, :below and :above values of one search stand for more than ${MAX_EXPANSION} codes: too costly`);
+  return { type: 'token', m: { system: undefined, code: undefined, mode: 'codes', codes } };
+}
+
+async function resolveClause(c: Clause, r: Resolving): Promise<Clause> {
   if (!needsTerminology(c)) return c;
   switch (c.kind) {
     case 'param': {
       const values: ValueMatch[] = [];
-      for (const v of c.values) values.push(await resolveValue(v, source));
+      for (const v of c.values) values.push(await resolveValue(v, r));
       return { ...c, values };
     }
     case 'chain': {
       const targets = [];
-      for (const t of c.targets) targets.push({ ...t, next: await resolveClause(t.next, source) });
+      for (const t of c.targets) targets.push({ ...t, next: await resolveClause(t.next, r) });
       return { ...c, targets };
     }
-    case 'has': return { ...c, next: await resolveClause(c.next, source) };
+    case 'has': return { ...c, next: await resolveClause(c.next, r) };
     case 'any': {
       const options: Clause[][] = [];
-      for (const o of c.options) options.push(await resolveClauses(o, source));
+      for (const o of c.options) options.push(await resolveClauses(o, r));
       return { ...c, options };
     }
     default: return c;
   }
 }
 
-async function resolveClauses(clauses: readonly Clause[], source: TerminologySource): Promise<Clause[]> {
+async function resolveClauses(clauses: readonly Clause[], r: Resolving): Promise<Clause[]> {
   const out: Clause[] = [];
-  for (const c of clauses) out.push(await resolveClause(c, source));
+  for (const c of clauses) out.push(await resolveClause(c, r));
   return out;
 }
 
@@ -98,7 +109,7 @@ async function resolveClauses(clauses: readonly Clause[], source: TerminologySou
  */
 export async function resolveTerminology(req: SearchRequest, search: (r: SearchRequest) => Promise<SearchResult>): Promise<SearchRequest> {
   if (!req.clauses.some(needsTerminology)) return req;
-  return { ...req, clauses: await resolveClauses(req.clauses, new TerminologySource({ search })) };
+  return { ...req, clauses: await resolveClauses(req.clauses, { source: new TerminologySource({ search }), codes: 0 }) };
 }
 
 /** The SQL of resolved codes: `value` first, so the (…, code, value, system) index serves it. */

@@ -31,7 +31,8 @@ export interface Loaded {
   version: StoredVersion;
 }
 
-const MAX_CANDIDATES = 20;
+// Candidates read per lookup (their bodies are read): the newest few, the tenant's own first.
+const MAX_CANDIDATES = 5;
 const MAX_MODELS = 32;
 // Parsed CodeSystems by stored version (set, scope, id, versionId): a new write is a new key.
 const models = new Map<string, CodeSystemModel>();
@@ -93,15 +94,6 @@ export class TerminologySource {
     const clauses: Clause[] = [{ kind: 'param', def: param('ConceptMap', `${side}-code`), values: [{ type: 'token', m: { system: undefined, code, mode: 'eq' } }], negate: false }];
     if (system !== undefined) clauses.push({ kind: 'param', def: param('ConceptMap', `${side}-system`), values: [{ type: 'uri', m: { value: system, mode: 'eq' } }], negate: false });
     return this.find('ConceptMap', clauses);
-  }
-
-  /** Every CodeSystem of the scope, newest first, at most `max` (TerminologyCapabilities). */
-  async codeSystems(max: number): Promise<Loaded[]> {
-    const { matches } = await this.reads.search({ ...request('CodeSystem', []), count: max });
-    return matches.flatMap((version) => {
-      const resource = parsed(version);
-      return resource ? [{ resource, version }] : [];
-    });
   }
 
   /** The CodeSystem of a system url as a hierarchy, or undefined when the scope has none. */
