@@ -68,6 +68,7 @@ beforeAll(async () => {
   });
   await putShared('ValueSet', 'limbs', { url: VS_LIMBS, status: 'active', compose: { include: [{ system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'limb' }] }] } });
   await putShared('ValueSet', 'no-leg', { url: VS_NO_LEG, status: 'active', compose: { include: [{ system: CS }], exclude: [{ system: CS, concept: [{ code: 'leg' }] }] } });
+  await putShared('ValueSet', 'done', { url: 'http://example.org/vs/done', status: 'active', compose: { include: [{ system: 'http://hl7.org/fhir/observation-status', concept: [{ code: 'final' }, { code: 'amended' }] }] } });
   await putShared('ConceptMap', 'body-to-sct', {
     url: CM, status: 'active',
     group: [{ source: CS, target: SCT, element: [
@@ -258,10 +259,44 @@ describe('token :in, :not-in, :below, :above', () => {
     expect((await get('term-a', '/Observation?code:below=arm')).status).toBe(400);
   });
 
+  it('matches a code element (no system in the row) by its code, and works in POST _search and chains', async () => {
+    expect(await search('term-b', `status:in=${encodeURIComponent('http://example.org/vs/done')}&code:below=${encodeURIComponent(`${CS}|head`)}`)).toEqual(['o-eye']);
+    expect(await search('term-b', `status:not-in=${encodeURIComponent('http://example.org/vs/done')}`)).toEqual([]);
+    const form = await s.fhir('term-a', '/Observation/_search', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `code:in=${encodeURIComponent(VS_A)}` });
+    expect(ids(await form.json())).toEqual(['o-arm', 'o-eye']);
+  });
+
   it("tenant B cannot use tenant A's ValueSet", async () => {
     expect((await get('term-b', `/Observation?code:in=${encodeURIComponent(VS_A)}`)).status).toBe(400);
     expect((await get('term-b', '/Observation?code:in=ValueSet/a-only')).status).toBe(400);
     expect((await get('term-b', `/Observation?code:not-in=${encodeURIComponent(VS_A)}`)).status).toBe(400);
+  });
+});
+
+describe('bad input and the shared base', () => {
+  it('answers 400, never 500, to missing or malformed parameters', async () => {
+    const bad: [string, Promise<{ status: number }>][] = [
+      ['expand without a value set', get('term-a', '/ValueSet/$expand')],
+      ['expand with a non-integer count', get('term-a', `/ValueSet/$expand?url=${encodeURIComponent(VS_LIMBS)}&count=x`)],
+      ['expand with a body that is not Parameters', s.fhir('term-a', '/ValueSet/$expand', { json: { resourceType: 'Patient' } })],
+      ['lookup without a code', get('term-a', `/CodeSystem/$lookup?system=${encodeURIComponent(CS)}`)],
+      ['subsumes across systems', post('term-a', '/CodeSystem/$subsumes', [{ name: 'codingA', valueCoding: { system: CS, code: 'arm' } }, { name: 'codingB', valueCoding: { system: 'http://x', code: 'arm' } }])],
+      ['translate without a code', get('term-a', `/ConceptMap/$translate?url=${encodeURIComponent(CM)}`)],
+      ['validate-code without a code', get('term-a', `/ValueSet/$validate-code?url=${encodeURIComponent(VS_LIMBS)}`)],
+      [':below without a code', get('term-a', `/Observation?code:below=${encodeURIComponent(`${CS}|`)}`)],
+      [':in on a non-token parameter', get('term-a', `/Observation?date:in=${encodeURIComponent(VS_LIMBS)}`)],
+      [':below on an unknown code system', get('term-a', '/Observation?code:below=http://nowhere.example.org|x')],
+    ];
+    for (const [what, res] of bad) expect((await res).status, what).toBe(400);
+  });
+
+  it('runs on /shared/fhir over the shared set only', async () => {
+    const res = await s.request(`/shared/fhir/ValueSet/$expand?url=${encodeURIComponent(VS_LIMBS)}`);
+    expect(res.status).toBe(200);
+    expect(codes(await res.json())).toEqual(['arm', 'leg', 'limb']);
+    expect((await s.request(`/shared/fhir/ValueSet/$expand?url=${encodeURIComponent(VS_A)}`)).status).toBe(404);
+    const caps = await (await s.request('/shared/fhir/metadata?mode=terminology')).json();
+    expect(caps.codeSystem.map((c: Json) => c.uri)).toEqual([CS]);
   });
 });
 

@@ -112,11 +112,16 @@ export async function resolveTerminology(req: SearchRequest, search: (r: SearchR
   return { ...req, clauses: await resolveClauses(req.clauses, { source: new TerminologySource({ search }), codes: 0 }) };
 }
 
-/** The SQL of resolved codes: `value` first, so the (…, code, value, system) index serves it. */
+/**
+ * The SQL of resolved codes: `value` first, so the (…, code, value, system) index serves it. A
+ * row without a system is a `code` element (Observation.status): its system is the one its
+ * binding implies, so it matches by code alone.
+ */
 export function codesCondition(c: { system: Fragment; value: Fragment }, m: TokenMatch): Fragment {
   if (m.codes === undefined) throw FhirError.badRequest(`Modifier :${m.mode} is not supported here`);
   if (m.codes.length === 0) return raw('false');
   const systems = m.codes.map((p) => p[0]);
   const codes = m.codes.map((p) => p[1]);
-  return sql`(${c.value} = any(${codes}::text[]) and (${c.system}, ${c.value}) in (select * from unnest(${systems}::text[], ${codes}::text[])))`;
+  return sql`(${c.value} = any(${codes}::text[])
+    and (${c.system} is null or (${c.system}, ${c.value}) in (select * from unnest(${systems}::text[], ${codes}::text[]))))`;
 }
