@@ -85,6 +85,7 @@ beforeAll(async () => {
     await put(t, 'Observation', 'o-other', obs('o-other', 'http://other.example.org', 'arm'));
   }
   await put('term-a', 'Observation', 'o-ug', obs('o-ug', 'http://loinc.org', '2345-7', { valueQuantity: { value: 5400, unit: 'ug', system: UCUM, code: 'ug' } }));
+  await put('term-a', 'Observation', 'o-rate', obs('o-rate', 'http://loinc.org', '8867-4', { valueQuantity: { value: 1.5, unit: 'beats/s', system: UCUM, code: '{beats}/s' } }));
   await put('term-a', 'Observation', 'o-kg', obs('o-kg', 'http://loinc.org', '2345-7', { valueQuantity: { value: 2, unit: 'kg', system: UCUM, code: 'kg' } }));
 });
 afterAll(() => s.close());
@@ -246,7 +247,7 @@ describe('token :in, :not-in, :below, :above', () => {
 
   it(':in and :not-in a shared ValueSet (canonical), and a relative ValueSet/id', async () => {
     expect(await search('term-a', `code:in=${encodeURIComponent(VS_LIMBS)}`)).toEqual(['o-arm', 'o-leg', 'o-limb']);
-    expect(await search('term-a', `code:not-in=${encodeURIComponent(VS_LIMBS)}`)).toEqual(['o-eye', 'o-kg', 'o-other', 'o-ug']);
+    expect(await search('term-a', `code:not-in=${encodeURIComponent(VS_LIMBS)}`)).toEqual(['o-eye', 'o-kg', 'o-other', 'o-rate', 'o-ug']);
     expect(await search('term-a', 'code:in=ValueSet/a-only')).toEqual(['o-arm', 'o-eye']);
     expect(await search('term-b', `code:in=${encodeURIComponent(VS_LIMBS)}`)).toEqual(['o-arm', 'o-leg', 'o-limb']);
   });
@@ -309,6 +310,8 @@ describe('UCUM-canonical quantities', () => {
     expect(await search(`2000|${UCUM}|g`)).toEqual(['o-kg']);
     expect(await search(`5.4|${UCUM}|mL`)).toEqual([]);
     expect(await search('5.4||mg')).toEqual([]);
+    // Annotations are 1 in UCUM: 1.5 {beats}/s is 90 /min.
+    expect(await search(`90|${UCUM}|/min`)).toEqual(['o-rate']);
   });
 });
 

@@ -80,7 +80,7 @@ export function quantityValues(values: readonly TypedValue[]): QuantityValue[] {
     if (t === 'Money') q = moneyValue(v as Json);
     else if (t === 'Range') q = rangeValue(v as Json);
     else if (isA(t, 'Quantity')) q = quantityValue(v as Json);
-    if (q !== null) out.push(withCanonical(q));
+    if (q !== null) out.push(q);
   }
-  return out;
+  return withCanonical(out);
 }

@@ -50,7 +50,9 @@ function lookupParameters(cs: CodeSystemModel, concept: Concept, wanted: string[
   return parameters(parts);
 }
 
-export async function lookupOperation(c: FhirContext, deps: Deps): Promise<Response> {
+export async function lookupOperation(c: FhirContext, deps: Deps, id?: string): Promise<Response> {
+  // R4 defines $lookup at type level only ([base]/CodeSystem/$lookup).
+  if (id !== undefined) throw FhirError.notFound('$lookup is answered at [base]/CodeSystem/$lookup, not on an instance');
   const input = await OperationInput.of(c);
   const coding = codingOf(input);
   if (coding.system === undefined || coding.code === undefined) throw FhirError.badRequest('$lookup needs system and code, or a coding');
@@ -64,17 +66,24 @@ export async function lookupOperation(c: FhirContext, deps: Deps): Promise<Respo
   return sendJson(c, 200, JSON.stringify(body));
 }
 
-export async function subsumesOperation(c: FhirContext, deps: Deps): Promise<Response> {
+/** [base]/CodeSystem/$subsumes (system given), or [base]/CodeSystem/{id}/$subsumes (that code system). */
+export async function subsumesOperation(c: FhirContext, deps: Deps, id?: string): Promise<Response> {
   const input = await OperationInput.of(c);
   const a = codingOf(input, 'codeA', 'codingA');
   const b = codingOf(input, 'codeB', 'codingB');
   const system = a.system ?? b.system;
-  if (system === undefined || a.code === undefined || b.code === undefined) throw FhirError.badRequest('$subsumes needs system with codeA and codeB, or codingA and codingB');
+  if ((system === undefined && id === undefined) || a.code === undefined || b.code === undefined) {
+    throw FhirError.badRequest('$subsumes needs system with codeA and codeB, or codingA and codingB');
+  }
   if (a.system !== undefined && b.system !== undefined && a.system !== b.system) throw FhirError.badRequest('$subsumes compares codes of one code system');
   const codeA = a.code;
   const codeB = b.code;
   const outcome = await withTerminology(c, deps, 'CodeSystem', async (source) => {
-    const cs = await source.requireCodeSystem(system, a.version ?? input.string('version'));
+    const cs = id !== undefined
+      ? await codeSystemFor(input, source, id, undefined, undefined)
+      : await source.requireCodeSystem(system ?? '', a.version ?? input.string('version'));
+    if (cs === undefined) throw FhirError.notFound(`CodeSystem/${String(id)} is not known`);
+    if (system !== undefined && cs.url !== system) throw FhirError.badRequest(`CodeSystem/${String(id)} is not the code system ${system.slice(0, 200)}`);
     const ca = conceptOf(cs, codeA);
     const cb = conceptOf(cs, codeB);
     if (!ca || !cb) throw FhirError.badRequest(`Unknown code ${(!ca ? codeA : codeB).slice(0, 100)} in system ${system.slice(0, 200)}`);

@@ -15,9 +15,9 @@ const R4 = 'http://hl7.org/fhir/OperationDefinition';
 const OPERATIONS: [key: string, handler: OperationHandler, definition: string][] = [
   ['ValueSet/$expand', expandOperation, `${R4}/ValueSet-expand`],
   ['ValueSet/$validate-code', valueSetValidateOperation, `${R4}/ValueSet-validate-code`],
-  ['CodeSystem/$lookup', (c, deps) => lookupOperation(c, deps), `${R4}/CodeSystem-lookup`],
+  ['CodeSystem/$lookup', lookupOperation, `${R4}/CodeSystem-lookup`],
   ['CodeSystem/$validate-code', codeSystemValidateOperation, `${R4}/CodeSystem-validate-code`],
-  ['CodeSystem/$subsumes', (c, deps) => subsumesOperation(c, deps), `${R4}/CodeSystem-subsumes`],
+  ['CodeSystem/$subsumes', subsumesOperation, `${R4}/CodeSystem-subsumes`],
   ['ConceptMap/$translate', translateOperation, `${R4}/ConceptMap-translate`],
 ];
 

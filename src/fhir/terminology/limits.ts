@@ -7,7 +7,7 @@ import { FhirError } from '../../core/errors.js';
  * request may load.
  */
 
-/** Most codes of one expansion, before `filter`, `offset` and `count` (HAPI's default is 1,000 too small for real sets). */
+/** Most codes of one expansion, before `filter`, `offset` and `count` (HAPI's default maximum is 1,000). */
 export const MAX_EXPANSION = 10_000;
 /** Most concepts of one CodeSystem that are read into its hierarchy. */
 export const MAX_CONCEPTS = 100_000;

@@ -26,10 +26,6 @@ interface Match {
   source: string;
 }
 
-function canonicalOf(ref: Json | undefined): string | undefined {
-  return str(ref);
-}
-
 /** The matches of one map for the coding, reading it forwards or in reverse. */
 function translateWith(map: JsonObject, coding: Coding, reverse: boolean, targetSystem: string | undefined): Match[] {
   const url = str(map.url) ?? `ConceptMap/${String(map.id ?? '')}`;
@@ -78,7 +74,7 @@ async function mapsFor(input: OperationInput, source: TerminologySource, id: str
   const targetVs = input.string('target');
   return maps.filter(({ resource: m }) => {
     const [from, to] = reverse ? [m.targetUri ?? m.targetCanonical, m.sourceUri ?? m.sourceCanonical] : [m.sourceUri ?? m.sourceCanonical, m.targetUri ?? m.targetCanonical];
-    return (sourceVs === undefined || canonicalOf(from) === sourceVs) && (targetVs === undefined || canonicalOf(to) === targetVs);
+    return (sourceVs === undefined || str(from) === sourceVs) && (targetVs === undefined || str(to) === targetVs);
   });
 }
 

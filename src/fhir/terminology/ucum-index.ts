@@ -6,8 +6,27 @@ import { toCanonical } from './ucum.js';
  * so `value-quantity=5.4|http://unitsofmeasure.org|mg` finds a stored `5400 ug`.
  */
 
-/** The index value with its canonical form when it is a UCUM quantity whose unit parses. */
-export function withCanonical(q: QuantityValue): QuantityValue {
+/**
+ * Distinct units of one parameter of one resource that are converted: a new unit costs a parse
+ * (ucum.ts), and one resource must not carry thousands of them. Which ones is decided by the
+ * resource alone (the first ones in its order), never by what the cache holds.
+ */
+const MAX_UNITS = 8;
+
+/** The index values, each with its canonical form when it is a UCUM quantity whose unit parses. */
+export function withCanonical(values: QuantityValue[]): QuantityValue[] {
+  const units = new Set<string>();
+  return values.map((q) => {
+    if (q.unit === null) return q;
+    if (!units.has(q.unit)) {
+      if (units.size >= MAX_UNITS) return q;
+      units.add(q.unit);
+    }
+    return canonical(q);
+  });
+}
+
+function canonical(q: QuantityValue): QuantityValue {
   const probe = q.value ?? q.low ?? q.high;
   if (probe === null) return q;
   const unit = toCanonical(q.system, q.unit, probe)?.unit;
