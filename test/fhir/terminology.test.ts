@@ -214,6 +214,10 @@ describe('CodeSystem/$subsumes', () => {
     const p = await post('term-a', '/CodeSystem/$subsumes', [{ name: 'codingA', valueCoding: { system: CS, code: 'arm' } }, { name: 'codingB', valueCoding: { system: CS, code: 'root' } }]);
     expect(part(p.body, 'outcome').valueCode).toBe('subsumed-by');
     expect((await q('arm', 'nose')).status).toBe(400);
+    // Instance level: the code system is the instance.
+    expect(part((await get('term-b', '/CodeSystem/body/$subsumes?codeA=head&codeB=eye')).body, 'outcome').valueCode).toBe('subsumes');
+    expect((await get('term-b', '/CodeSystem/a-local/$subsumes?codeA=x&codeB=x')).status).toBe(404);
+    expect((await get('term-a', `/CodeSystem/body/$lookup?system=${encodeURIComponent(CS)}&code=arm`)).status).toBe(404);
   });
 });
 

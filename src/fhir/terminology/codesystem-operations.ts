@@ -86,7 +86,7 @@ export async function subsumesOperation(c: FhirContext, deps: Deps, id?: string)
     if (system !== undefined && cs.url !== system) throw FhirError.badRequest(`CodeSystem/${String(id)} is not the code system ${system.slice(0, 200)}`);
     const ca = conceptOf(cs, codeA);
     const cb = conceptOf(cs, codeB);
-    if (!ca || !cb) throw FhirError.badRequest(`Unknown code ${(!ca ? codeA : codeB).slice(0, 100)} in system ${system.slice(0, 200)}`);
+    if (!ca || !cb) throw FhirError.badRequest(`Unknown code ${(!ca ? codeA : codeB).slice(0, 100)} in system ${cs.url.slice(0, 200)}`);
     return subsumption(cs, ca.code, cb.code);
   });
   return sendJson(c, 200, JSON.stringify(parameters([{ name: 'outcome', valueCode: outcome }])));
