@@ -80,13 +80,20 @@ beforeAll(async () => {
   await put('term-a', 'CodeSystem', 'a-local', { url: 'http://example.org/cs/a-local', status: 'active', content: 'complete', concept: [{ code: 'x' }] });
   await put('term-a', 'ValueSet', 'cycle1', { url: 'http://example.org/vs/cycle1', status: 'active', compose: { include: [{ valueSet: ['http://example.org/vs/cycle2'] }] } });
   await put('term-a', 'ValueSet', 'cycle2', { url: 'http://example.org/vs/cycle2', status: 'active', compose: { include: [{ valueSet: ['http://example.org/vs/cycle1'] }] } });
-  for (const t of ['term-a', 'term-b']) {
-    for (const [id, code] of [['o-arm', 'arm'], ['o-leg', 'leg'], ['o-eye', 'eye'], ['o-limb', 'limb']] as const) await put(t, 'Observation', id, obs(id, CS, code));
-    await put(t, 'Observation', 'o-other', obs('o-other', 'http://other.example.org', 'arm'));
+  const observations = [
+    ...[['o-arm', 'arm'], ['o-leg', 'leg'], ['o-eye', 'eye'], ['o-limb', 'limb']].map(([id = '', code = '']) => obs(id, CS, code)),
+    obs('o-other', 'http://other.example.org', 'arm'),
+  ];
+  const quantities = [
+    obs('o-ug', 'http://loinc.org', '2345-7', { valueQuantity: { value: 5400, unit: 'ug', system: UCUM, code: 'ug' } }),
+    obs('o-rate', 'http://loinc.org', '8867-4', { valueQuantity: { value: 1.5, unit: 'beats/s', system: UCUM, code: '{beats}/s' } }),
+    obs('o-kg', 'http://loinc.org', '2345-7', { valueQuantity: { value: 2, unit: 'kg', system: UCUM, code: 'kg' } }),
+  ];
+  for (const [t, list] of [['term-a', [...observations, ...quantities]], ['term-b', observations]] as const) {
+    const entry = list.map((o) => ({ resource: { resourceType: 'Observation', ...o }, request: { method: 'PUT', url: `Observation/${o.id}` } }));
+    const res = await s.fhir(t, '/', { json: { resourceType: 'Bundle', type: 'transaction', entry } });
+    expect(res.status, await res.clone().text()).toBe(200);
   }
-  await put('term-a', 'Observation', 'o-ug', obs('o-ug', 'http://loinc.org', '2345-7', { valueQuantity: { value: 5400, unit: 'ug', system: UCUM, code: 'ug' } }));
-  await put('term-a', 'Observation', 'o-rate', obs('o-rate', 'http://loinc.org', '8867-4', { valueQuantity: { value: 1.5, unit: 'beats/s', system: UCUM, code: '{beats}/s' } }));
-  await put('term-a', 'Observation', 'o-kg', obs('o-kg', 'http://loinc.org', '2345-7', { valueQuantity: { value: 2, unit: 'kg', system: UCUM, code: 'kg' } }));
 });
 afterAll(() => s.close());
 
