@@ -6,6 +6,7 @@ import { analyticsExtensions } from './analytics/extensions.js';
 import { bulkExtensions } from './bulk/extensions.js';
 import { mergeExtensions } from './fhir/extensions.js';
 import { searchParamExtensions } from './fhir/custom-params/extensions.js';
+import { terminologyExtensions } from './fhir/terminology/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './core/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -35,7 +36,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
     // Each feature's types and operations (fhir/extensions.ts); a key claimed twice fails at start.
-    extensions: mergeExtensions(analyticsExtensions(), searchParamExtensions(), bulkExtensions()),
+    extensions: mergeExtensions(analyticsExtensions(), searchParamExtensions(), bulkExtensions(), terminologyExtensions()),
   };
   const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });

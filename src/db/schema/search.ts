@@ -66,8 +66,11 @@ const SPECS: IndexSpec[] = [
     columns: {
       value: doublePrecision('value'), low: doublePrecision('low'), high: doublePrecision('high'),
       system: text('system'), unit: text('unit'),
+      // UCUM quantities in canonical units (src/fhir/terminology/ucum.ts, sql/0021).
+      canonicalValue: doublePrecision('canonical_value'), canonicalLow: doublePrecision('canonical_low'),
+      canonicalHigh: doublePrecision('canonical_high'), canonicalUnit: text('canonical_unit'),
     },
-    lookups: [{ suffix: 'value', columns: ['value'] }],
+    lookups: [{ suffix: 'value', columns: ['value'] }, { suffix: 'canonical', columns: ['canonical_unit', 'canonical_value'] }],
   },
   {
     name: 'search_uri',

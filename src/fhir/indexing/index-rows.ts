@@ -61,6 +61,11 @@ export interface QuantityValue {
   readonly high: number | null;
   readonly system: string | null;
   readonly unit: string | null;
+  /**
+   * A UCUM quantity in canonical units (fhir/terminology/ucum.ts): value, low and high in the
+   * base units and the canonical unit; absent for other systems and units that do not parse.
+   */
+  readonly canonical?: { readonly value: number | null; readonly low: number | null; readonly high: number | null; readonly unit: string };
 }
 
 export interface UriValue {

@@ -5,6 +5,7 @@ import { isA } from '../../fhirpath/r4-model.js';
 import type { NumberValue, QuantityValue } from './index-rows.js';
 import { numberRange } from '../search/normalize.js';
 import type { TypedValue } from './typed-value.js';
+import { withCanonical } from '../terminology/ucum-index.js';
 
 type Json = Record<string, unknown>;
 
@@ -81,5 +82,5 @@ export function quantityValues(values: readonly TypedValue[]): QuantityValue[] {
     else if (isA(t, 'Quantity')) q = quantityValue(v as Json);
     if (q !== null) out.push(q);
   }
-  return out;
+  return withCanonical(out);
 }

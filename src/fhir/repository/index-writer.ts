@@ -4,6 +4,7 @@ import type { IndexRows } from '../indexing/index-rows.js';
 import type { JsonObject } from '../../core/json.js';
 import type { TableSet } from '../../db/table-set.js';
 import type { ParamSet } from '../custom-params/param-set.js';
+import { CANONICAL_QUANTITY_COLUMNS } from '../terminology/ucum-index.js';
 
 /** One resource whose index rows are replaced: `rows` null when it was deleted (rows only go). */
 export interface IndexItem {
@@ -44,6 +45,7 @@ const COLUMNS: Record<keyof IndexRows, Column[]> = {
     ['value', 'float8', (r: { value: number | null }) => r.value], ['low', 'float8', (r: { low: number | null }) => r.low],
     ['high', 'float8', (r: { high: number | null }) => r.high], ['system', 'text', (r: { system: string | null }) => r.system],
     ['unit', 'text', (r: { unit: string | null }) => r.unit],
+    ...CANONICAL_QUANTITY_COLUMNS,
   ],
   uri: [['value', 'text', (r: { value: string }) => r.value]],
   composite: [

@@ -4,6 +4,7 @@ import { run, sql, type Fragment } from '../../db/sql.js';
 import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 import type { IncludeSpec, SearchRequest } from '../search/query.js';
 import { searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
+import { resolveTerminology } from '../terminology/search-modifiers.js';
 import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './stored-version.js';
 
 export interface SearchResult {
@@ -23,7 +24,9 @@ export function searchScope(own: TableSet, shareable: (type: string) => boolean)
   return { own, shareable };
 }
 
-export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<SearchResult> {
+export async function runSearch(tx: Tx, scope: SearchScope, query: SearchRequest): Promise<SearchResult> {
+  // :in, :not-in, :below, :above become codes here, in this transaction (terminology/search-modifiers.ts).
+  const req = await resolveTerminology(query, (r) => runSearch(tx, scope, r));
   const counting = req.summary === 'count';
   const rows = counting ? [] : await run<VersionRow & { table_set: 'tenant' | 'shared' }>(tx, searchPageSql(req, scope));
   const matches = rows.slice(0, req.count).map((r) => toVersion(r, r.table_set));

@@ -2,6 +2,8 @@ import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { instant, normalizeString } from './normalize.js';
 import type { DateQuery, NumberQuery, QuantityQuery } from './parse-values.js';
 import type { ReferenceMatch, StringMatch, TokenMatch, UriMatch, ValueMatch } from './query.js';
+import { canonicalQuery } from '../terminology/ucum-search.js';
+import { codesCondition } from '../terminology/search-modifiers.js';
 
 /*
  * One value's condition on index columns (R4 §3.1.1.4). Columns are passed as SQL expressions so
@@ -27,6 +29,7 @@ export function stringCondition(c: { value: Fragment; exact: Fragment }, m: Stri
 export function tokenCondition(c: { system: Fragment; value: Fragment; display: Fragment; typeSystem: Fragment; typeCode: Fragment }, m: TokenMatch): Fragment {
   if (m.mode === 'text') return sql`strpos(lower(coalesce(${c.display}, '')), ${normalizeString(m.code ?? '')}) > 0`;
   if (m.mode === 'of-type') return sql`${c.typeSystem} = ${m.typeSystem} and ${c.typeCode} = ${m.typeCode} and ${c.value} = ${m.code}`;
+  if (m.mode === 'codes' || m.mode === 'in' || m.mode === 'below' || m.mode === 'above') return codesCondition(c, m);
   const parts: Fragment[] = [];
   if (m.code !== undefined) parts.push(sql`${c.value} = ${m.code}`);
   if (m.system === null) parts.push(sql`${c.system} is null`);
@@ -104,11 +107,17 @@ function rangeCondition(c: { low: Fragment; high: Fragment }, q: NumberQuery): F
   }
 }
 
-export function quantityCondition(c: { value: Fragment; low: Fragment; high: Fragment; system: Fragment; unit: Fragment }, q: QuantityQuery): Fragment {
+interface QuantityColumns { value: Fragment; low: Fragment; high: Fragment; system: Fragment; unit: Fragment }
+
+/** `canonical`: the row's UCUM-canonical columns, compared when the search value is UCUM (terminology/ucum-search.ts). */
+export function quantityCondition(c: QuantityColumns & { canonical?: Omit<QuantityColumns, 'system'> }, q: QuantityQuery): Fragment {
   const parts = [sql`((${c.value} is not null and ${numberCondition(c.value, q)}) or (${c.value} is null and ${rangeCondition(c, q)}))`];
   if (q.system !== null) parts.push(sql`${c.system} = ${q.system}`);
   if (q.unit !== null) parts.push(sql`${c.unit} = ${q.unit}`);
-  return join(parts, ' and ');
+  const plain = join(parts, ' and ');
+  const canonical = c.canonical && canonicalQuery(q);
+  if (!c.canonical || !canonical) return plain;
+  return sql`((${quantityCondition({ ...c.canonical, system: raw('null') }, canonical)}) or (${plain}))`;
 }
 
 export function uriCondition(value: Fragment, m: UriMatch): Fragment {
@@ -126,7 +135,10 @@ export function valueCondition(a: string, v: ValueMatch): Fragment {
     case 'reference': return referenceCondition(a, v.m);
     case 'date': return dateCondition({ low: c('low'), high: c('high') }, v.m);
     case 'number': return numberCondition(c('value'), v.m);
-    case 'quantity': return quantityCondition({ value: c('value'), low: c('low'), high: c('high'), system: c('system'), unit: c('unit') }, v.m);
+    case 'quantity': return quantityCondition({
+      value: c('value'), low: c('low'), high: c('high'), system: c('system'), unit: c('unit'),
+      canonical: { value: c('canonical_value'), low: c('canonical_low'), high: c('canonical_high'), unit: c('canonical_unit') },
+    }, v.m);
     case 'uri': return uriCondition(c('value'), v.m);
     case 'composite': return compositeCondition(a, v.m);
   }
@@ -144,7 +156,13 @@ function compositeCondition(a: string, parts: ValueMatch[]): Fragment {
       case 'string': return stringCondition({ value: field('value'), exact: field('exact') }, p.m);
       case 'date': return dateCondition({ low: field('low', '::timestamptz'), high: field('high', '::timestamptz') }, p.m);
       case 'number': return numberCondition(field('value', '::float8'), p.m);
-      case 'quantity': return quantityCondition({ value: field('value', '::float8'), low: field('low', '::float8'), high: field('high', '::float8'), system: field('system'), unit: field('unit') }, p.m);
+      case 'quantity': {
+        const canonical = (name: string, cast = '') => col(`(${a}.components->${i}->'canonical'->>'${name}')${cast}`);
+        return quantityCondition({
+          value: field('value', '::float8'), low: field('low', '::float8'), high: field('high', '::float8'), system: field('system'), unit: field('unit'),
+          canonical: { value: canonical('value', '::float8'), low: canonical('low', '::float8'), high: canonical('high', '::float8'), unit: canonical('unit') },
+        }, p.m);
+      }
       case 'uri': return uriCondition(field('value'), p.m);
       default: return raw('false');
     }

@@ -4,6 +4,7 @@ import { BUILT_IN_PARAMS, paramOf, type ParamLookup } from './param-lookup.js';
 import { isResourceType } from '../../core/resource-types.js';
 import type { Clause, IncludeSpec, SearchRequest, SortKey, ValueMatch } from './query.js';
 import type { CompositeComponentDef, SearchParamDef, SearchParamType } from './types.js';
+import { isTerminologyModifier, TERMINOLOGY_MODIFIERS, terminologyTokenMatch } from '../terminology/search-modifiers.js';
 
 export interface ParseOptions {
   defaultCount: number;
@@ -157,9 +158,10 @@ function parseClause(types: string[], key: string, value: string, options: Parse
   if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'special' || def.expression === null) return undefined;
   if (dot >= 0) return parseChain(def, modifier, key, key.slice(dot + 1), value, options, depth);
   if (modifier === 'missing') return { kind: 'missing', def, missing: parseBoolean(key, value) };
-  const negate = modifier === 'not';
-  if (negate && def.type !== 'token') throw FhirError.badRequest(`Modifier :not applies to token parameters only`, [key]);
-  const values = commaValues(key, value, options).map((v) => valueMatch(key, def.type, def, negate ? undefined : modifier, v, options));
+  // :not-in is :in negated (R4: no code of the resource is in the value set), as :not is of a code.
+  const negate = modifier === 'not' || modifier === 'not-in';
+  if (negate && def.type !== 'token') throw FhirError.badRequest(`Modifier :${modifier} applies to token parameters only`, [key]);
+  const values = commaValues(key, value, options).map((v) => valueMatch(key, def.type, def, modifier === 'not' ? undefined : modifier === 'not-in' ? 'in' : modifier, v, options));
   return { kind: 'param', def, values, negate };
 }
 
@@ -192,7 +194,7 @@ function parseHas(types: string[], key: string, value: string, options: ParseOpt
 
 const MODIFIERS: Record<SearchParamType, (string | undefined)[]> = {
   string: [undefined, 'exact', 'contains'],
-  token: [undefined, 'text', 'of-type'],
+  token: [undefined, 'text', 'of-type', ...TERMINOLOGY_MODIFIERS],
   reference: [undefined, 'identifier'],
   date: [undefined], number: [undefined], quantity: [undefined],
   uri: [undefined, 'below', 'above'],
@@ -210,6 +212,7 @@ function valueMatch(key: string, type: SearchParamType, def: SearchParamDef | Co
       return { type, m: { text: unescape(raw), mode: modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'start' } };
     case 'token': {
       if (modifier === 'text') return { type, m: { system: undefined, code: unescape(raw), mode: 'text' } };
+      if (isTerminologyModifier(modifier)) return { type, m: terminologyTokenMatch(key, modifier, raw) };
       if (modifier === 'of-type') {
         const [typeSystem, typeCode, v] = splitEscaped(raw, '|').map(unescape);
         if (!typeSystem || !typeCode || !v) throw FhirError.badRequest(`:of-type takes system|code|value`, [key]);

@@ -20,7 +20,17 @@ export interface SearchRequest {
 }
 
 export type StringMatch = { text: string; mode: 'start' | 'exact' | 'contains' };
-export type TokenMatch = TokenQuery & { mode: 'eq' | 'text' | 'of-type'; typeSystem?: string; typeCode?: string };
+export type TokenMatch = TokenQuery & {
+  mode: 'eq' | 'text' | 'of-type' | TerminologyMode;
+  typeSystem?: string;
+  typeCode?: string;
+  /** `:in` / `:not-in`: the ValueSet (canonical, or ValueSet/id). */
+  valueSet?: string;
+  /** `codes`: the (system, code) pairs that `:in`, `:below`, `:above` stand for, once resolved (terminology/search-modifiers.ts). */
+  codes?: readonly (readonly [system: string, code: string])[];
+};
+/** Token modifiers answered by terminology: parsed as in/below/above, resolved to `codes` in the search's transaction. */
+export type TerminologyMode = 'in' | 'below' | 'above' | 'codes';
 export type ReferenceMatch = ReferenceQuery & { identifier?: TokenQuery };
 export type UriMatch = { value: string; mode: 'eq' | 'below' | 'above' };
 

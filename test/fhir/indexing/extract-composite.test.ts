@@ -6,8 +6,9 @@ import { plansFor } from '../../../src/fhir/indexing/param-plans.js';
 const ucum = 'http://unitsofmeasure.org';
 const token = (system: string, value: string, display: string | null = null) =>
   ({ type: 'token', system, value, display, typeSystem: null, typeCode: null }) as const;
+// UCUM quantities carry their canonical form too (fhir/terminology/ucum-index.ts).
 const qty = (value: number, low: number, high: number, unit: string) =>
-  ({ type: 'quantity', value, low, high, system: ucum, unit }) as const;
+  ({ type: 'quantity', value, low, high, system: ucum, unit, canonical: expect.objectContaining({ value: expect.any(Number) }) }) as const;
 
 function composite(rows: { composite: CompositeRow[] }, code: string): CompositeRow['components'][] {
   return rows.composite.filter((r) => r.code === code).map((r) => r.components);
@@ -81,7 +82,7 @@ describe('composite rows', () => {
     expect(composite(extractIndexRows(lib), 'context-type-quantity')).toEqual([
       [
         token('http://terminology.hl7.org/CodeSystem/usage-context-type', 'age'),
-        { type: 'quantity', value: null, low: 12, high: null, system: ucum, unit: 'a' },
+        { type: 'quantity', value: null, low: 12, high: null, system: ucum, unit: 'a', canonical: { value: null, low: 12 * 31_557_600, high: null, unit: 's' } },
       ],
     ]);
   });

@@ -83,7 +83,8 @@ describe('quantity rows', () => {
   it('index value, precision range, system and coded unit', () => {
     const o = obs({ valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' } });
     expect(extract(o, 'quantity', 'value-quantity')).toEqual([
-      { value: 5.4, low: 5.35, high: 5.45, system: 'http://unitsofmeasure.org', unit: 'mmol/L' },
+      // UCUM counts a mole (6.0221367e23) and a litre in base units: mmol/L is a number per m³.
+      { value: 5.4, low: 5.35, high: 5.45, system: 'http://unitsofmeasure.org', unit: 'mmol/L', canonical: expect.objectContaining({ unit: 'm-3' }) },
     ]);
     const noCode = obs({ valueQuantity: { value: 7, unit: 'tablets' } });
     expect(extract(noCode, 'quantity', 'value-quantity')).toEqual([{ value: 7, low: 6.5, high: 7.5, system: null, unit: 'tablets' }]);
@@ -92,7 +93,7 @@ describe('quantity rows', () => {
   it('turn a comparator into an open bound', () => {
     const o = obs({ valueQuantity: { value: 5, comparator: '<', code: 'g', system: 'http://unitsofmeasure.org' } });
     expect(extract(o, 'quantity', 'value-quantity')).toEqual([
-      { value: 5, low: null, high: 5, system: 'http://unitsofmeasure.org', unit: 'g' },
+      { value: 5, low: null, high: 5, system: 'http://unitsofmeasure.org', unit: 'g', canonical: { value: 5, low: null, high: 5, unit: 'g' } },
     ]);
   });
 
@@ -104,10 +105,11 @@ describe('quantity rows', () => {
   it('index Age, and a Range by its ends', () => {
     const cond = (onset: object) => extract({ resourceType: 'Condition', subject: { reference: 'Patient/1' }, ...onset }, 'quantity', 'onset-age');
     expect(cond({ onsetAge: { value: 52, unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' } })).toEqual([
-      { value: 52, low: 51.5, high: 52.5, system: 'http://unitsofmeasure.org', unit: 'a' },
+      // The UCUM year (a) is 365.25 days of seconds.
+      { value: 52, low: 51.5, high: 52.5, system: 'http://unitsofmeasure.org', unit: 'a', canonical: { value: 52 * 31_557_600, low: 51.5 * 31_557_600, high: 52.5 * 31_557_600, unit: 's' } },
     ]);
     expect(cond({ onsetRange: { low: { value: 40, code: 'a', system: 'http://unitsofmeasure.org' }, high: { value: 50, code: 'a' } } })).toEqual([
-      { value: null, low: 40, high: 50, system: 'http://unitsofmeasure.org', unit: 'a' },
+      { value: null, low: 40, high: 50, system: 'http://unitsofmeasure.org', unit: 'a', canonical: { value: null, low: 40 * 31_557_600, high: 50 * 31_557_600, unit: 's' } },
     ]);
     expect(cond({ onsetRange: { high: { value: 5, code: 'a' } } })).toEqual([{ value: null, low: null, high: 5, system: null, unit: 'a' }]);
   });
