@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
-import { analyticsAdminRoutes } from './analytics/admin-routes.js';
+import { analyticsAdminOperations, analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
 import { mergeExtensions } from './fhir/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
@@ -70,7 +70,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   app.use('*', jsonBodyLimits(deps.config.maxJsonDepth));
 
   app.route('/admin/analytics', analyticsAdminRoutes(deps));
-  app.route('/admin', adminRoutes(deps));
+  app.route('/admin', adminRoutes(deps, [{ prefix: '/admin/analytics', routes: analyticsAdminOperations }]));
 
   const fhir = fhirRoutes(deps);
   // Operations that own their output formats ($run: csv, ndjson, json) skip the negotiation.
