@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminOperations, analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
+import { consoleRoutes } from './console/routes.js';
 import { mergeExtensions } from './fhir/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './core/errors.js';
@@ -57,6 +58,8 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   // Read before a client has a token: routed ahead of authentication, and nothing else is.
   app.route('/', smartRoutes(deps.config));
   app.use('*', recordRefusals(deps.db, deps.log));
+  // The operator console signs in with a form and a cookie, not a bearer token (console/routes.tsx).
+  app.route('/console', consoleRoutes(deps, async (req) => app.fetch(req)));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
   const limit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,

@@ -1,8 +1,7 @@
-import type { Context } from 'hono';
+import type { Context, Env } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Database } from '../db/database.js';
 import { withTenantData } from '../db/doors.js';
-import type { AppEnv } from '../env.js';
 
 const BATCH = 1000;
 
@@ -10,7 +9,7 @@ const BATCH = 1000;
  * GET /admin/tenants/{id}/$export: the tenant's current resources, one JSON per line, in key
  * order, read in batches of short transactions (RLS on, as the tenant) and streamed as they come.
  */
-export function exportTenant(c: Context<AppEnv>, db: Database, tenant: string): Response {
+export function exportTenant<E extends Env>(c: Context<E>, db: Database, tenant: string): Response {
   c.header('Content-Type', 'application/fhir+ndjson');
   return stream(c, async (out) => {
     let after: [string, string] = ['', ''];
