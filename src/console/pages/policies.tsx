@@ -47,7 +47,7 @@ const PolicyForm = ({ csrf, action, text, error, title }: { csrf: string; action
     {error ? <Message flash={{ kind: 'error', text: error }} /> : null}
     <Csrf token={csrf} />
     <label for="policy-json">Policy (JSON)</label>
-    <textarea id="policy-json" name="policy" rows={10} spellcheck={false} aria-invalid={error ? 'true' : undefined}>{text}</textarea>
+    <textarea id="policy-json" name="policy" rows={10} spellcheck={false} aria-invalid={error ? 'true' : undefined} autofocus={error !== undefined}>{text}</textarea>
     <button type="submit">Save policy</button>
   </form>
 );

@@ -66,7 +66,7 @@ function Detail({ t, csrf, draft, reindex }: { t: Tenant; csrf: string; draft: C
           <label for="cfg-name">Name</label>
           <input id="cfg-name" name="name" value={draft.name} required />
           <label for="cfg-json">Configuration (JSON)</label>
-          <textarea id="cfg-json" name="config" rows={8} spellcheck={false} aria-describedby="cfg-hint" aria-invalid={draft.error ? 'true' : undefined}>{draft.config}</textarea>
+          <textarea id="cfg-json" name="config" rows={8} spellcheck={false} aria-describedby="cfg-hint" aria-invalid={draft.error ? 'true' : undefined} autofocus={draft.error !== undefined}>{draft.config}</textarea>
           <p id="cfg-hint" class="hint">Keys the server reads: resourceTypes, validation, referentialIntegrity, maxCount, maxBundleEntries, rateLimit {'{requestsPerSecond, burst}'}.</p>
           <button type="submit">Save configuration</button>
         </form>
