@@ -106,6 +106,8 @@ export const reindexTenantOp = operation({
 // Every current resource of the tenant as NDJSON, streamed (suspended tenants too: export before purge).
 export const exportTenantOp = operation({
   method: 'get', path: '/tenants/:id/$export', tag: 'tenants', summary: 'Every current resource of the tenant as NDJSON', params: byId,
+  // Read again by exportTenant, which owns the rule (exportTypes); declared here for the description.
+  query: { _type: optional(text({ maxLength: 4000, description: 'a comma-separated list of R4 resource types (default: every type)' })) },
   success: { status: 200, description: 'one resource per line', mediaType: 'application/fhir+ndjson', schema: { type: 'string' } },
   run: async (call, { params }) => found(await audited(call, params.id, 'export', (tx) => getTenant(tx, params.id)), params.id),
   reply: (c, tenant, call) => exportTenant(c, call.deps.db, tenant.id),
