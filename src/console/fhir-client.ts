@@ -4,6 +4,7 @@ import type { AppFetch, ConsoleEnv } from './env.js';
 
 export interface FhirAnswer {
   status: number;
+  headers: Headers;
   /** The JSON answer (a resource, a Bundle or an OperationOutcome); undefined when there was none. */
   body: JsonObject | undefined;
 }
@@ -13,10 +14,8 @@ export interface FhirAnswer {
  * session, the doors, RLS), with the operator's own credential: the console sees of a tenant
  * exactly what the API would show that credential.
  */
-export async function fhirRequest(c: Context<ConsoleEnv>, fetch: AppFetch, path: string, init: { method?: string; body?: string } = {}): Promise<FhirAnswer> {
-  const headers = new Headers({ authorization: `Bearer ${c.var.session.token}`, accept: 'application/fhir+json' });
-  if (init.body !== undefined) headers.set('content-type', 'application/fhir+json');
-  const res = await fetch(new Request(new URL(path, new URL(c.req.url).origin), { method: init.method ?? 'GET', headers, body: init.body }));
+export async function fhirRequest(c: Context<ConsoleEnv>, fetch: AppFetch, path: string, init: { method?: string; body?: string; prefer?: string } = {}): Promise<FhirAnswer> {
+  const res = await fhirFetch(c, fetch, path, init);
   const text = await res.text();
   let body: JsonObject | undefined;
   try {
@@ -25,7 +24,15 @@ export async function fhirRequest(c: Context<ConsoleEnv>, fetch: AppFetch, path:
   } catch {
     body = undefined;
   }
-  return { status: res.status, body };
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** The raw answer (a file to stream on to the browser). */
+export function fhirFetch(c: Context<ConsoleEnv>, fetch: AppFetch, path: string, init: { method?: string; body?: string; prefer?: string } = {}): Promise<Response> {
+  const headers = new Headers({ authorization: `Bearer ${c.var.session.token}`, accept: 'application/fhir+json' });
+  if (init.body !== undefined) headers.set('content-type', 'application/fhir+json');
+  if (init.prefer !== undefined) headers.set('prefer', init.prefer);
+  return fetch(new Request(new URL(path, new URL(c.req.url).origin), { method: init.method ?? 'GET', headers, body: init.body }));
 }
 
 /** The diagnostics of an OperationOutcome answer, for the page. */

@@ -9,6 +9,7 @@ import { adminPrincipal, clearSessionCookie, COOKIE, requireSession, sameOrigin,
 import { renderPublic, url } from './layout.js';
 import { SessionStore } from './session.js';
 import { auditPages } from './pages/audit.js';
+import { exportPages } from './pages/exports.js';
 import { fhirPages } from './pages/fhir.js';
 import { policyPages } from './pages/policies.js';
 import { tenantPages } from './pages/tenant.js';
@@ -69,6 +70,7 @@ export function consoleRoutes(deps: Deps, fetch: AppFetch, sessions = new Sessio
   });
   app.route('/tenants', tenantListPages(deps));
   app.route('/tenants', fhirPages(fetch));
+  app.route('/tenants', exportPages(fetch));
   app.route('/tenants', tenantPages(deps));
   app.route('/policies', policyPages(deps));
   app.route('/audit', auditPages(deps));

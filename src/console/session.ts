@@ -18,6 +18,16 @@ export interface ConsoleSession {
   csrf: string;
   lastSeen: number;
   flash?: Flash;
+  /** The Bulk Data exports started from this session (their status URLs are the client's, i.e. the operator's). */
+  exports: ExportJob[];
+}
+
+export interface ExportJob {
+  tenant: string;
+  /** The status path on the tenant's base ($export-poll-status?_jobId=…). */
+  statusPath: string;
+  startedAt: string;
+  request: string;
 }
 
 const random = () => randomBytes(32).toString('base64url');
@@ -34,7 +44,7 @@ export class SessionStore {
       if (oldest === undefined) break;
       this.sessions.delete(oldest);
     }
-    const session: ConsoleSession = { id: random(), token, csrf: random(), lastSeen: this.now() };
+    const session: ConsoleSession = { id: random(), token, csrf: random(), lastSeen: this.now(), exports: [] };
     this.sessions.set(session.id, session);
     return session;
   }

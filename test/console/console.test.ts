@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { startBulkRunner } from '../../src/bulk/index.js';
+import type { JobRunner } from '../../src/bulk/runner.js';
 import { loadConfig } from '../../src/config.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { startTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -25,6 +27,7 @@ let server: ServerType;
 let base = '';
 let browser: Browser;
 let page: Page;
+let runner: JobRunner;
 
 const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png` });
 const text = () => page.$eval('main', (m) => m.textContent ?? '');
@@ -47,7 +50,10 @@ describe.runIf(CHROMIUM.met)(needs(CHROMIUM, 'the operator console in a real bro
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     tdb = await startTestDatabase();
-    const app = createApp({ db: tdb.db, config: loadConfig({ ADMIN_TOKEN, LOG_LEVEL: 'silent' }), log: pino({ level: 'silent' }) });
+    const deps = { db: tdb.db, config: loadConfig({ ADMIN_TOKEN, LOG_LEVEL: 'silent' }), log: pino({ level: 'silent' }) };
+    const app = createApp(deps);
+    // The Bulk Data runner, as index.ts starts it beside the server.
+    runner = startBulkRunner(deps);
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
         base = `http://127.0.0.1:${info.port}`;
@@ -60,6 +66,7 @@ describe.runIf(CHROMIUM.met)(needs(CHROMIUM, 'the operator console in a real bro
   });
   afterAll(async () => {
     await browser?.close();
+    await runner?.stop();
     await new Promise((r) => server?.close(r));
     await tdb?.close();
   });
@@ -241,6 +248,25 @@ describe.runIf(CHROMIUM.met)(needs(CHROMIUM, 'the operator console in a real bro
     await shot('policies');
     expect(await submit('button[aria-label="Delete policy vitals-only"]')).toBe(200);
     expect(await text()).toContain('Policy vitals-only deleted.');
+  });
+
+  it('runs a Bulk Data export of one tenant and downloads its file', async () => {
+    await go('/console/tenants/web-a');
+    expect(await submit('a[href="/console/tenants/web-a/exports"]')).toBe(200);
+    await fill('#ex-type', 'Patient');
+    expect(await submit('#start-h ~ button')).toBe(200);
+    expect(await text()).toContain('Export started.');
+    // The page reloads itself while the job runs.
+    await page.waitForFunction(() => /completed/.test(document.querySelector('#jobs-h')?.parentElement?.textContent ?? ''), { timeout: 30_000 });
+    await shot('exports');
+    const href = await page.$eval('#jobs-h ~ .card a', (a) => a.getAttribute('href') ?? '');
+    const file = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+    expect(file.trim().split('\n')).toHaveLength(1);
+    expect(file).toContain('Anderson');
+    expect(file).not.toContain('Abbott');
+    // A file link that points at another tenant's base is refused.
+    const other = await page.evaluate(async (h) => (await fetch(h)).status, href.replace('exports/file?path=%2Ftenants%2Fweb-a', 'exports/file?path=%2Ftenants%2Fweb-b'));
+    expect(other).toBe(400);
   });
 
   it('fits a 390 px wide screen without horizontal scrolling', async () => {

@@ -36,6 +36,7 @@ function Detail({ t, csrf, draft, reindex }: { t: Tenant; csrf: string; draft: C
       <p class="links">
         <a href={url(`${base}/fhir`)}>Browse its FHIR data</a>
         <a href={url(`/audit?tenant=${t.id}`)}>Its audit log</a>
+        <a href={url(`${base}/exports`)}>Bulk Data exports</a>
         <a href={url(`${base}/export`)} download={`${t.id}.ndjson`}>Download every resource (NDJSON)</a>
       </p>
 
