@@ -34,7 +34,7 @@ async function view(c: Context<ConsoleEnv>, fetch: AppFetch, job: ExportJob): Pr
       const path = typeof o.url === 'string' ? tenantPath(job.tenant, o.url) : undefined;
       return path ? [{ type: typeof o.type === 'string' ? o.type : '?', path, count: typeof o.count === 'number' ? o.count : undefined }] : [];
     });
-    return { job, state: 'completed', progress: 'completed', files };
+    return { job, state: 'completed', progress: `${files.length} file(s)`, files };
   }
   if (a.status === 404) return { job, state: 'gone', progress: 'expired or cancelled', files: [] };
   return { job, state: 'failed', progress: problem(a), files: [] };
