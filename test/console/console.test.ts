@@ -193,6 +193,10 @@ describe.runIf(CHROMIUM.met)(needs(CHROMIUM, 'the operator console in a real bro
     const clients = await page.$$eval('tbody tr td:nth-child(3)', (tds) => tds.map((t) => t.textContent));
     expect(clients.length).toBeGreaterThan(0);
     expect(new Set(clients)).toEqual(new Set(['admin-token']));
+    // The refused login of the first test is in the log, like any 401.
+    await go('/console/audit?outcome=unauthenticated');
+    expect(await text()).toContain('/console/login');
+    await go('/console/audit?client=admin-token&outcome=done');
     await fill('#f-since', '2999-01-01T00:00:00');
     expect(await submit('#filter-h ~ button')).toBe(200);
     expect(await text()).toContain('No entries match.');
