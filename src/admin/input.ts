@@ -108,7 +108,8 @@ export function optional<T>(input: Input<T>): Input<T | undefined> {
   return {
     schema: input.schema,
     required: false,
-    parse: (value, at) => (value === undefined || value === null ? undefined : input.parse(value, at)),
+    // Only an absent member is absent: null is a value, and refused like any other wrong one.
+    parse: (value, at) => (value === undefined ? undefined : input.parse(value, at)),
   };
 }
 
