@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
-import { analyticsAdminRoutes } from './analytics/admin-routes.js';
+import { analyticsAdminOperations, analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
+import { consoleRoutes } from './console/routes.js';
 import { bulkExtensions } from './bulk/extensions.js';
 import { mergeExtensions } from './fhir/extensions.js';
 import { searchParamExtensions } from './fhir/custom-params/extensions.js';
@@ -60,6 +61,8 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   // Read before a client has a token: routed ahead of authentication, and nothing else is.
   app.route('/', smartRoutes(deps.config));
   app.use('*', recordRefusals(deps.db, deps.log));
+  // The operator console signs in with a form and a cookie, not a bearer token (console/routes.tsx).
+  app.route('/console', consoleRoutes(deps, async (req) => app.fetch(req)));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
   const limit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
@@ -73,7 +76,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   app.use('*', jsonBodyLimits(deps.config.maxJsonDepth));
 
   app.route('/admin/analytics', analyticsAdminRoutes(deps));
-  app.route('/admin', adminRoutes(deps));
+  app.route('/admin', adminRoutes(deps, [{ prefix: '/admin/analytics', routes: analyticsAdminOperations }]));
 
   const fhir = fhirRoutes(deps);
   // Operations that own their output formats ($run: csv, ndjson, json) skip the negotiation.

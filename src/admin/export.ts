@@ -1,10 +1,9 @@
-import type { Context } from 'hono';
+import type { Context, Env } from 'hono';
 import { stream } from 'hono/streaming';
 import { FhirError } from '../core/errors.js';
 import { isResourceType } from '../core/resource-types.js';
 import type { Database } from '../db/database.js';
 import { withTenantData } from '../db/doors.js';
-import type { AppEnv } from '../env.js';
 
 const BATCH = 1000;
 
@@ -29,7 +28,7 @@ export function exportTypes(raw: string | undefined): string[] | undefined {
  * one JSON per line, in key order, read in batches of short transactions (RLS on, as the tenant)
  * and streamed as they come. The operator's copy of a tenant; clients use Bulk Data $export.
  */
-export function exportTenant(c: Context<AppEnv>, db: Database, tenant: string): Response {
+export function exportTenant<E extends Env>(c: Context<E>, db: Database, tenant: string): Response {
   const types = exportTypes(c.req.query('_type'));
   c.header('Content-Type', 'application/fhir+ndjson');
   return stream(c, async (out) => {

@@ -1,116 +1,170 @@
-import { Hono, type Context } from 'hono';
+import type { Hono } from 'hono';
 import { withAdmin } from '../db/doors.js';
+import type { Tx } from '../db/database.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../core/errors.js';
-import { isJsonObject } from '../core/json.js';
 import { auditInTransaction } from '../auth/audit.js';
-import { jsonBody, tenantId } from './input.js';
-import { exportTenant } from './export.js';
-import { policyRoutes } from './policy-routes.js';
-import { requireAdmin } from '../http/auth.js';
 import { reindexTenant } from '../fhir/repository/reindex.js';
+import { drainReindexRequests } from '../fhir/repository/reindex-queue.js';
+import { integer, instant, object, oneOf, optional, TENANT, TENANT_CONFIG, text } from './input.js';
+import { exportTenant } from './export.js';
+import { readAudit, AUDIT_WINDOW } from './audit.js';
+import { listReindexRequests, requestReindex } from './reindex-requests.js';
+import { mount, operation, type Caller, type Route } from './operation.js';
+import { policyOperations } from './policy-routes.js';
+import { openApiOperation, type Mounted } from './openapi.js';
 import { createTenant, getTenant, listTenants, purgeTenant, updateTenant, type Tenant } from './tenants.js';
 
-function name(value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
-    throw FhirError.badRequest('name must be a non-empty string of at most 200 characters', ['name']);
-  }
-  return value;
-}
+// The fhir_admin functions that change something record themselves in the audit log (sql/0014),
+// naming the actor given here; reads and the server-side operations are recorded by `audited`.
+const admin = <T>(call: Caller, fn: (tx: Tx) => Promise<T>) => withAdmin(call.deps.db, fn, call.principal.clientId);
+const audited = <T>(call: Caller, tenant: string | null, action: string, fn: (tx: Tx) => Promise<T>) =>
+  admin(call, async (tx) => {
+    const result = await fn(tx);
+    await auditInTransaction(tx, { tenant, client: call.principal.clientId, action, outcome: 'done' });
+    return result;
+  });
 
-function config(value: unknown): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  if (!isJsonObject(value)) throw FhirError.badRequest('config must be a JSON object', ['config']);
-  return value;
-}
-
-function found(t: Tenant | undefined, id: string): Tenant {
+function found<T>(t: T | undefined, id: string): T {
   if (t === undefined) throw FhirError.notFound(`Unknown tenant "${id}"`);
   return t;
 }
 
-/**
- * The admin API: tenant lifecycle, access policies, audit log. Authorized by the admin token or an
- * admin claim; executed by the fhir_admin SQL functions; every change recorded in the audit log
- * in its own transaction.
- */
-export function adminRoutes(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', requireAdmin(deps.config));
-  // The fhir_admin functions that change something record themselves in the audit log (sql/0014),
-  // naming the actor given here; reads and the server-side operations are recorded by `audited`.
-  const admin = <T>(c: Context<AppEnv>, fn: Parameters<typeof withAdmin<T>>[1]) => withAdmin(deps.db, fn, c.var.principal.clientId);
-  const audited = <T>(c: Context<AppEnv>, tenant: string | null, action: string, fn: Parameters<typeof withAdmin<T>>[1]) =>
-    admin(c, async (tx) => {
-      const result = await fn(tx);
-      await auditInTransaction(tx, { tenant, client: c.var.principal.clientId, action, outcome: 'done' });
-      return result;
-    });
-  app.route('/', policyRoutes(deps));
+const NAME = text({ nonEmpty: true, maxLength: 200, description: 'a non-empty name of at most 200 characters' });
+const TENANT_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: TENANT.schema, name: { type: 'string' }, status: { type: 'string', enum: ['active', 'suspended'] },
+    config: { type: 'object' }, createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'name', 'status', 'config', 'createdAt'],
+};
+const REINDEX_REQUEST_SCHEMA = {
+  type: 'object',
+  properties: {
+    tenant: { type: 'string' }, requestedAt: { type: 'string' }, startedAt: { type: ['string', 'null'] },
+    finishedAt: { type: ['string', 'null'] }, resources: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] },
+  },
+};
+const byId = { id: TENANT };
 
-  app.get('/audit', async (c) => {
-    const tenant = c.req.query('tenant');
-    const limit = Number(c.req.query('limit') ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw FhirError.badRequest('limit must be 1..10000');
-    const rows = await admin(c, (tx) => tx.query(
-      `select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, tenant, client, action, outcome, detail
-         from fhir_admin.read_audit($1, $2)`, [tenant === undefined ? null : tenantId(tenant), limit]));
-    return c.json(rows);
-  });
+export const listTenantsOp = operation({
+  method: 'get', path: '/tenants', tag: 'tenants', summary: 'List the tenants',
+  success: { status: 200, description: 'every tenant', schema: { type: 'array', items: TENANT_SCHEMA } },
+  run: (call) => admin(call, listTenants),
+});
 
-  app.post('/tenants', async (c) => {
-    const body = await jsonBody(c);
-    const id = tenantId(body.id);
-    const tenant = await admin(c, (tx) => createTenant(tx, id, name(body.name, true) ?? id, config(body.config) ?? {}));
-    c.header('Location', `${new URL(c.req.url).origin}/admin/tenants/${id}`);
+export const createTenantOp = operation({
+  method: 'post', path: '/tenants', tag: 'tenants', summary: 'Create a tenant',
+  body: object({ id: TENANT, name: optional(NAME), config: optional(TENANT_CONFIG) }),
+  success: { status: 201, description: 'the tenant created (Location: its admin URL)', schema: TENANT_SCHEMA },
+  run: (call, { body }) => admin(call, (tx) => createTenant(tx, body.id, body.name ?? body.id, body.config ?? {})),
+  reply: (c, tenant, call) => {
+    c.header('Location', `${call.origin}/admin/tenants/${tenant.id}`);
     return c.json(tenant, 201);
-  });
+  },
+});
 
-  app.get('/tenants', async (c) => c.json(await admin(c, listTenants)));
+export const getTenantOp = operation({
+  method: 'get', path: '/tenants/:id', tag: 'tenants', summary: 'Read a tenant', params: byId,
+  success: { status: 200, description: 'the tenant', schema: TENANT_SCHEMA },
+  run: async (call, { params }) => found(await admin(call, (tx) => getTenant(tx, params.id)), params.id),
+});
 
-  app.get('/tenants/:id', async (c) => {
-    const id = tenantId(c.req.param('id'));
-    return c.json(found(await admin(c, (tx) => getTenant(tx, id)), id));
-  });
-
-  app.patch('/tenants/:id', async (c) => {
-    const id = tenantId(c.req.param('id'));
-    const body = await jsonBody(c);
-    const status = body.status;
-    if (status !== undefined && status !== 'active' && status !== 'suspended') {
-      throw FhirError.badRequest('status must be "active" or "suspended"', ['status']);
-    }
-    const change = { name: name(body.name, false), status: status as Tenant['status'] | undefined, config: config(body.config) };
-    const updated = await admin(c, (tx) => updateTenant(tx, id, change));
+export const updateTenantOp = operation({
+  method: 'patch', path: '/tenants/:id', tag: 'tenants', summary: 'Rename, suspend, resume or reconfigure a tenant', params: byId,
+  body: object({ name: optional(NAME), status: optional(oneOf(['active', 'suspended'] as const)), config: optional(TENANT_CONFIG) }),
+  success: { status: 200, description: 'the tenant changed', schema: TENANT_SCHEMA },
+  run: async (call, { params, body }) => {
+    const updated = await admin(call, (tx) => updateTenant(tx, params.id, body));
     // The rate limit this process remembers (auth/rate-limit.ts) follows the change at once.
-    deps.services.limiter.forget(id);
-    return c.json(found(updated, id));
-  });
+    call.deps.services.limiter.forget(params.id);
+    return found(updated, params.id);
+  },
+});
 
-  // Rebuilds the tenant's search indexes from its stored resources (R4 definitions changed, etc.).
-  app.post('/tenants/:id/:operation', async (c) => {
-    if (c.req.param('operation') !== '$reindex') throw FhirError.notFound(`Unknown tenant operation`);
-    const id = tenantId(c.req.param('id'));
-    found(await audited(c, id, 'reindex', (tx) => getTenant(tx, id)), id);
-    return c.json({ id, reindexed: await reindexTenant(deps.db, id) });
-  });
+export const purgeTenantOp = operation({
+  method: 'delete', path: '/tenants/:id', tag: 'tenants', summary: 'Purge a tenant: delete every row it has in every tenant table', params: byId,
+  success: { status: 200, description: 'rows deleted per table', schema: { type: 'object', properties: { id: { type: 'string' }, purged: { type: 'boolean' }, rowsDeleted: { type: 'object' } } } },
+  run: async (call, { params }) => {
+    const deleted = await admin(call, (tx) => purgeTenant(tx, params.id));
+    call.deps.services.limiter.forget(params.id);
+    return { id: params.id, purged: true, rowsDeleted: found(deleted, params.id) };
+  },
+});
 
-  // Every current resource of the tenant as NDJSON, streamed (suspended tenants too: export before purge).
-  app.get('/tenants/:id/:operation', async (c) => {
-    if (c.req.param('operation') !== '$export') throw FhirError.notFound(`Unknown tenant operation`);
-    const id = tenantId(c.req.param('id'));
-    found(await audited(c, id, 'export', (tx) => getTenant(tx, id)), id);
-    return exportTenant(c, deps.db, id);
-  });
+// Rebuilds the tenant's search indexes from its stored resources (R4 definitions changed, etc.).
+export const reindexTenantOp = operation({
+  method: 'post', path: '/tenants/:id/$reindex', tag: 'tenants', summary: 'Rebuild the tenant\'s search indexes now (answers when done)', params: byId,
+  success: { status: 200, description: 'resources reindexed', schema: { type: 'object', properties: { id: { type: 'string' }, reindexed: { type: 'integer' } } } },
+  run: async (call, { params }) => {
+    found(await audited(call, params.id, 'reindex', (tx) => getTenant(tx, params.id)), params.id);
+    return { id: params.id, reindexed: await reindexTenant(call.deps.db, params.id) };
+  },
+});
 
-  app.delete('/tenants/:id', async (c) => {
-    const id = tenantId(c.req.param('id'));
-    const deleted = await admin(c, (tx) => purgeTenant(tx, id));
-    deps.services.limiter.forget(id);
-    if (deleted === undefined) throw FhirError.notFound(`Unknown tenant "${id}"`);
-    return c.json({ id, purged: true, rowsDeleted: deleted });
-  });
+// Every current resource of the tenant as NDJSON, streamed (suspended tenants too: export before purge).
+export const exportTenantOp = operation({
+  method: 'get', path: '/tenants/:id/$export', tag: 'tenants', summary: 'Every current resource of the tenant as NDJSON', params: byId,
+  // Read again by exportTenant, which owns the rule (exportTypes); declared here for the description.
+  query: { _type: optional(text({ maxLength: 4000, description: 'a comma-separated list of R4 resource types (default: every type)' })) },
+  success: { status: 200, description: 'one resource per line', mediaType: 'application/fhir+ndjson', schema: { type: 'string' } },
+  run: async (call, { params }) => found(await audited(call, params.id, 'export', (tx) => getTenant(tx, params.id)), params.id),
+  reply: (c, tenant, call) => exportTenant(c, call.deps.db, tenant.id),
+});
 
-  return app;
+/** Drains the queue in the background (the server's worker also does, every 10 s); one drain at a time per process. */
+let draining: Promise<unknown> | undefined;
+function drainSoon(deps: Deps): void {
+  if (draining) return;
+  draining = drainReindexRequests(deps.db)
+    .catch((err: unknown) => deps.log.error({ err }, 'reindex requests failed'))
+    .finally(() => { draining = undefined; });
+}
+
+export const requestReindexOp = operation({
+  method: 'post', path: '/reindex-requests', tag: 'tenants', summary: 'Queue a reindex of a tenant (poll GET /admin/reindex-requests for its progress)',
+  body: object({ tenant: TENANT }),
+  success: { status: 202, description: 'the request queued', schema: REINDEX_REQUEST_SCHEMA },
+  run: async (call, { body }) => {
+    const queued = found(await admin(call, (tx) => requestReindex(tx, body.tenant)), body.tenant);
+    drainSoon(call.deps);
+    return queued;
+  },
+  reply: (c, queued) => c.json(queued, 202),
+});
+
+export const listReindexRequestsOp = operation({
+  method: 'get', path: '/reindex-requests', tag: 'tenants', summary: 'Reindex requests: queued, running (startedAt) and finished',
+  success: { status: 200, description: 'every request, oldest first', schema: { type: 'array', items: REINDEX_REQUEST_SCHEMA } },
+  run: (call) => admin(call, listReindexRequests),
+});
+
+export const readAuditOp = operation({
+  method: 'get', path: '/audit', tag: 'audit', summary: `The audit log, newest first (filters look at the newest ${AUDIT_WINDOW} entries)`,
+  query: {
+    tenant: optional(TENANT),
+    client: optional(text({ maxLength: 200, description: 'a client id' })),
+    outcome: optional(text({ maxLength: 100, description: 'an outcome such as done, refused, not found' })),
+    since: optional(instant('entries at or after this instant')),
+    until: optional(instant('entries before this instant')),
+    before: optional(text({ pattern: /^[0-9a-f-]{36}$/, description: 'the id of the last entry of the previous page' })),
+    limit: optional(integer({ minimum: 1, maximum: AUDIT_WINDOW, description: 'entries per page (default 100)' })),
+  },
+  success: { status: 200, description: 'the entries', schema: { type: 'array', items: { type: 'object' } } },
+  run: (call, { query }) => admin(call, (tx) => readAudit(tx, { ...query, limit: query.limit ?? 100 })),
+});
+
+export const tenantOperations: readonly Route[] = [
+  readAuditOp, createTenantOp, listTenantsOp, getTenantOp, updateTenantOp, reindexTenantOp, exportTenantOp, purgeTenantOp,
+  requestReindexOp, listReindexRequestsOp,
+];
+
+/**
+ * The admin API: tenant lifecycle, access policies, audit log, and GET /openapi.json describing
+ * every table mounted under /admin (`others`: mounted by app.ts, e.g. /admin/analytics).
+ */
+export function adminRoutes(deps: Deps, others: readonly Mounted[] = []): Hono<AppEnv> {
+  const own: Mounted = { prefix: '/admin', routes: [...tenantOperations, ...policyOperations] };
+  return mount(deps, [...own.routes, openApiOperation([own, ...others])]);
 }

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import type { Hono } from 'hono';
 import type { Tx } from '../db/database.js';
 import { withAdmin } from '../db/doors.js';
 import type { AppEnv, Deps } from '../env.js';
@@ -9,13 +9,8 @@ import {
   sharedViewDefinition, tenantUsage, VIEW_NAME,
 } from './analytics-views.js';
 import { referencedViewId } from './run-parameters.js';
-import { jsonBody } from '../admin/input.js';
-import { requireAdmin } from '../http/auth.js';
-
-function viewName(name: string | undefined): string {
-  if (name === undefined || !VIEW_NAME.test(name)) throw FhirError.badRequest(`An analytics view name must match ${VIEW_NAME.source}`);
-  return name;
-}
+import { boolean, jsonObject, object, optional, text } from '../admin/input.js';
+import { mount, operation, type Caller, type Route } from '../admin/operation.js';
 
 /** The ViewDefinition of a PUT body: inline (viewResource) or from the shared set (viewReference). */
 async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: unknown; description: string }> {
@@ -34,52 +29,64 @@ async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: u
   return { view, description: `ViewDefinition/${id}` };
 }
 
-/**
- * /admin/analytics (admin credential), each through the fhir_admin SQL functions:
- *   GET    /views                  the views of schema fhir_analytics
- *   PUT    /views/{name}           (re)create from {viewResource | viewReference, materialized?}
- *   POST   /views/{name}/$refresh  recompute a materialized view
- *   DELETE /views/{name}
- *   GET    /tenants                rows and bytes per tenant (fhir_admin.list_tenant_usage)
- */
-export function analyticsAdminRoutes(deps: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', requireAdmin(deps.config));
-  // The fhir_admin functions record who asked in the audit log (sql/0014).
-  const admin = <T>(c: Context<AppEnv>, fn: (tx: Tx) => Promise<T>) => withAdmin(deps.db, fn, c.var.principal.clientId);
+const VIEW = text({ pattern: VIEW_NAME, description: `an analytics view name matching ${VIEW_NAME.source}` });
+const VIEW_SCHEMA = { type: 'object', properties: { name: { type: 'string' }, materialized: { type: 'boolean' }, description: { type: ['string', 'null'] } } };
+// The fhir_admin functions record who asked in the audit log (sql/0014).
+const admin = <T>(call: Caller, fn: (tx: Tx) => Promise<T>) => withAdmin(call.deps.db, fn, call.principal.clientId);
 
-  app.get('/views', async (c) => c.json(await admin(c, listAnalyticsViews)));
+export const listViewsOp = operation({
+  method: 'get', path: '/views', tag: 'analytics', summary: 'The views of schema fhir_analytics',
+  success: { status: 200, description: 'every view', schema: { type: 'array', items: VIEW_SCHEMA } },
+  run: (call) => admin(call, listAnalyticsViews),
+});
 
-  app.put('/views/:name', async (c) => {
-    const name = viewName(c.req.param('name'));
-    const input = await jsonBody(c);
-    if (input.materialized !== undefined && typeof input.materialized !== 'boolean') throw FhirError.badRequest('materialized must be a boolean');
-    const materialized = input.materialized === true;
-    const { view, existed } = await admin(c, async (tx) => {
-      const { view: definition, description } = await viewOf(tx, input);
-      const sql = crossTenantSql(definition, deps.config.sharedResourceTypes);
-      const existed = (await listAnalyticsViews(tx)).some((v) => v.name === name);
-      return { view: await createAnalyticsView(tx, name, sql, materialized, description), existed };
-    });
-    return c.json(view, existed ? 200 : 201);
-  });
+export const putViewOp = operation({
+  method: 'put', path: '/views/:name', tag: 'analytics', summary: '(Re)create an analytics view over every tenant from a ViewDefinition',
+  params: { name: VIEW },
+  body: object({
+    viewResource: optional(jsonObject('an inline ViewDefinition')),
+    viewReference: optional(text({ maxLength: 200, description: 'ViewDefinition/{id} of the shared set' })),
+    materialized: optional(boolean('a materialized view (refresh with $refresh)')),
+  }, 'exactly one of viewResource and viewReference'),
+  success: { status: 201, description: 'the view created (200 when it replaced one)', schema: VIEW_SCHEMA },
+  run: async (call, { params, body }) => admin(call, async (tx) => {
+    const { view: definition, description } = await viewOf(tx, body);
+    const sql = crossTenantSql(definition, call.deps.config.sharedResourceTypes);
+    const existed = (await listAnalyticsViews(tx)).some((v) => v.name === params.name);
+    return { view: await createAnalyticsView(tx, params.name, sql, body.materialized === true, description), existed };
+  }),
+  reply: (c, { view, existed }) => c.json(view, existed ? 200 : 201),
+});
 
-  app.post('/views/:name/:operation', async (c) => {
-    if (c.req.param('operation') !== '$refresh') throw FhirError.notFound('Unknown analytics view operation');
-    const name = viewName(c.req.param('name'));
-    const views = await admin(c, async (tx) => ((await refreshAnalyticsView(tx, name)) ? listAnalyticsViews(tx) : []));
-    const view = views.find((v) => v.name === name);
-    if (view === undefined) throw FhirError.notFound(`No materialized analytics view "${name}"`);
-    return c.json(view);
-  });
+export const refreshViewOp = operation({
+  method: 'post', path: '/views/:name/$refresh', tag: 'analytics', summary: 'Recompute a materialized analytics view', params: { name: VIEW },
+  success: { status: 200, description: 'the view', schema: VIEW_SCHEMA },
+  run: async (call, { params }) => {
+    const views = await admin(call, async (tx) => ((await refreshAnalyticsView(tx, params.name)) ? listAnalyticsViews(tx) : []));
+    const view = views.find((v) => v.name === params.name);
+    if (view === undefined) throw FhirError.notFound(`No materialized analytics view "${params.name}"`);
+    return view;
+  },
+});
 
-  app.delete('/views/:name', async (c) => {
-    const name = viewName(c.req.param('name'));
-    if (!(await admin(c, (tx) => dropAnalyticsView(tx, name)))) throw FhirError.notFound(`No analytics view "${name}"`);
-    return c.body(null, 204);
-  });
+export const dropViewOp = operation({
+  method: 'delete', path: '/views/:name', tag: 'analytics', summary: 'Drop an analytics view', params: { name: VIEW },
+  success: { status: 204, description: 'dropped' },
+  run: async (call, { params }) => {
+    if (!(await admin(call, (tx) => dropAnalyticsView(tx, params.name)))) throw FhirError.notFound(`No analytics view "${params.name}"`);
+  },
+});
 
-  app.get('/tenants', async (c) => c.json(await admin(c, tenantUsage)));
+export const tenantUsageOp = operation({
+  method: 'get', path: '/tenants', tag: 'analytics', summary: 'Resources, rows and bytes per tenant (fhir_admin.list_tenant_usage)',
+  success: {
+    status: 200, description: 'one entry per tenant',
+    schema: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, resources: { type: 'integer' }, totalRows: { type: 'integer' }, totalBytes: { type: 'integer' } } } },
+  },
+  run: (call) => admin(call, tenantUsage),
+});
 
-  return app;
-}
+/** /admin/analytics (admin credential), each through the fhir_admin SQL functions. */
+export const analyticsAdminOperations: readonly Route[] = [listViewsOp, putViewOp, refreshViewOp, dropViewOp, tenantUsageOp];
+
+export const analyticsAdminRoutes = (deps: Deps): Hono<AppEnv> => mount(deps, analyticsAdminOperations);

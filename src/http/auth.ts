@@ -34,19 +34,20 @@ export function adminTokenPrincipal(verifier: TokenVerifier | undefined, adminTe
  * says it is.
  */
 export function authenticate(adminToken: string | undefined, verifier: TokenVerifier | undefined, adminTenantAccess = false): MiddlewareHandler<AppEnv> {
-  const admin = adminTokenPrincipal(verifier, adminTenantAccess);
   return async (c, next) => {
-    const token = bearer(c.req.header('authorization'));
-    if (isAdminToken(token, adminToken)) {
-      c.set('principal', admin);
-    } else if (verifier !== undefined) {
-      if (token === undefined) throw FhirError.unauthorized('A bearer token is required');
-      c.set('principal', await verifier(token));
-    } else {
-      c.set('principal', GATEWAY);
-    }
+    c.set('principal', await principalOf(bearer(c.req.header('authorization')), adminToken, verifier, adminTenantAccess));
     await next();
   };
+}
+
+/** Who a bearer token (or none) is: the one check, used by `authenticate` and the console's login. */
+export async function principalOf(
+  token: string | undefined, adminToken: string | undefined, verifier: TokenVerifier | undefined, adminTenantAccess = false,
+): Promise<Principal> {
+  if (isAdminToken(token, adminToken)) return adminTokenPrincipal(verifier, adminTenantAccess);
+  if (verifier === undefined) return GATEWAY;
+  if (token === undefined) throw FhirError.unauthorized('A bearer token is required');
+  return verifier(token);
 }
 
 /** The admin routes: the admin token, or a verified token with the admin claim. */

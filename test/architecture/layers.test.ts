@@ -34,13 +34,13 @@ const WIRING = new Set(['app.ts', 'index.ts', 'bootstrap.ts', 'reindex-cli.ts', 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : name.endsWith('.ts') ? [path] : [];
+    return statSync(path).isDirectory() ? files(path) : /\.tsx?$/.test(name) ? [path] : [];
   });
 }
 
 /** The folder (or root file) a path is in: `fhir` for src/fhir/x.ts, `env.ts` for src/env.js. */
 function topOf(path: string): string {
-  return (relative(SRC, path).split('/')[0] ?? '').replace(/\.js$/, '.ts');
+  return (relative(SRC, path).split('/')[0] ?? '').replace(/\.jsx?$/, '.ts');
 }
 
 function imports(path: string): string[] {

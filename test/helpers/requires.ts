@@ -28,3 +28,6 @@ export function needs(r: Requirement, title: string): string {
   console.warn(`skipped: "${title}" needs ${r.what}`);
   return `${title} [skipped: needs ${r.what}]`;
 }
+/** The browser tests of the console drive Debian's chromium (.ci/run installs it). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM: Requirement = { met: existsSync(CHROMIUM_PATH), what: `chromium at ${CHROMIUM_PATH} (apt-get install chromium)` };
