@@ -67,6 +67,21 @@ export interface Config {
   /** Browser origins allowed to call the API (CORS_ORIGINS); empty: no CORS headers at all. */
   corsOrigins: readonly string[];
   smart: SmartConfig;
+  bulk: BulkConfig;
+}
+
+/** Bulk Data jobs (src/bulk/): their runner and their files. */
+export interface BulkConfig {
+  /** How long a finished job's status and files stay (BULK_FILE_TTL_SECONDS); then both are deleted. */
+  fileTtlSeconds: number;
+  /** Resources one step reads (and writes) in one transaction: the size of a checkpoint. */
+  chunkSize: number;
+  /** How often the runner looks for work when idle (a kick-off in this process wakes it at once). */
+  pollMs: number;
+  /** Steps of different tenants run at once (each also holds one of its tenant's pool slots). */
+  workers: number;
+  /** Jobs a tenant may have queued or running at once; a kick-off beyond it gets 429. */
+  maxJobsPerTenant: number;
 }
 
 /**
@@ -221,6 +236,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: env.SMART_ISSUER || env.AUTH_ISSUER || undefined,
       capabilities: list(env.SMART_CAPABILITIES || undefined, DEFAULT_SMART_CAPABILITIES),
       scopesSupported: env.SMART_SCOPES_SUPPORTED ? list(env.SMART_SCOPES_SUPPORTED, []) : undefined,
+    },
+    bulk: {
+      fileTtlSeconds: int(env, 'BULK_FILE_TTL_SECONDS', 24 * 3600),
+      chunkSize: int(env, 'BULK_CHUNK_SIZE', 1000),
+      pollMs: int(env, 'BULK_POLL_MS', 2000),
+      workers: int(env, 'BULK_WORKERS', 2),
+      maxJobsPerTenant: int(env, 'BULK_MAX_JOBS_PER_TENANT', 5),
     },
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET || undefined,

@@ -5,6 +5,7 @@ import { authConfigured, exitOnConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startReindexWorker } from './fhir/repository/reindex-queue.js';
 import { startAnalyzer } from './db/analyze.js';
+import { startBulkRunner } from './bulk/index.js';
 
 const config = await exitOnConfigError(loadConfig);
 const log = createLogger(config.logLevel);
@@ -29,6 +30,8 @@ if (config.adminToken === undefined) log.info('admin API disabled (set ADMIN_TOK
 const stopReindexWorker = startReindexWorker(deps.db, log);
 // Statistics after bulk writes, and periodically on PGlite, which has no autovacuum.
 const analyzer = startAnalyzer(deps.db, log);
+// Bulk Data jobs ($export): resumed from their checkpoints after a restart (src/bulk/runner.ts).
+const bulkRunner = startBulkRunner(deps);
 
 const server = serve({ fetch: createApp(deps).fetch, port: config.port, hostname: config.host }, (info) => {
   log.info({ port: info.port, host: config.host, backend: deps.db.kind }, 'FHIR server listening');
@@ -48,7 +51,8 @@ const shutdown = () => {
   stopReindexWorker();
   analyzer.stop();
   server.close(() => {
-    void deps.db.close().finally(() => process.exit(0));
+    // The step in progress commits (or rolls back) before the pool closes; the job resumes at the next start.
+    void bulkRunner.stop().then(() => deps.db.close()).finally(() => process.exit(0));
   });
   // Idle keep-alive connections would hold close() open until they time out.
   (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
