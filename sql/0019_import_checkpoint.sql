@@ -17,6 +17,23 @@ CREATE TABLE IF NOT EXISTS "import_checkpoint" (
 --> statement-breakpoint
 COMMENT ON TABLE "import_checkpoint" IS 'fhir:private bulk import progress per input (src/bulk/checkpoint.ts)';
 --> statement-breakpoint
+-- The NDJSON an $import job reads (uploaded with the kick-off, or fetched from an allowed URL by
+-- its first steps), in chunks of at most one batch of lines, so each step of the job reads one
+-- row instead of the whole input again. Deleted with its job (expiry).
+CREATE TABLE IF NOT EXISTS "import_chunk" (
+  "tenant_id" text NOT NULL,
+  "job_id" uuid NOT NULL,
+  "seq" integer NOT NULL,
+  -- Which input of the job (its place in the kick-off), and the line number of the chunk's first line there.
+  "input" integer NOT NULL,
+  "first_line" integer NOT NULL,
+  "ndjson" text NOT NULL,
+  CONSTRAINT "import_chunk_pkey" PRIMARY KEY ("tenant_id", "job_id", "seq"),
+  CONSTRAINT "import_chunk_job_fk" FOREIGN KEY ("tenant_id", "job_id") REFERENCES bulk_job ("tenant_id", "id") ON DELETE CASCADE
+);
+--> statement-breakpoint
+COMMENT ON TABLE "import_chunk" IS 'fhir:private the input of $import jobs (src/bulk/import-job.ts)';
+--> statement-breakpoint
 CALL fhir_private.secure_tables();
 --> statement-breakpoint
 CALL fhir_private.hide_statistics();
