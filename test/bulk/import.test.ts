@@ -14,7 +14,6 @@ import { startJobRunner } from '../../src/bulk/runner.js';
 import { embeddedContextKey } from '../../src/db/context-key.js';
 import { withAdmin, withTenant } from '../../src/db/doors.js';
 import { openPgliteWorker } from '../../src/db/pglite-threaded.js';
-import type { Database } from '../../src/db/database.js';
 import { TEST_CONTEXT_KEY } from '../helpers/server-url.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 
@@ -30,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-const target = (tenant: string, db: Database = s.tdb.db): ImportTarget => ({ db, tenant, config: s.config });
+const target = (tenant: string): ImportTarget => ({ db: s.tdb.db, tenant, config: s.config });
 
 function memoryInput(source: string, resources: unknown[]): ImportInput {
   return {
@@ -171,9 +170,9 @@ describe('npm run import', () => {
         ],
       }));
       // On PGlite the CLI opens the embedded database of a DATA_DIR alone (one process at a
-      // time): made here with the tenant, closed, and opened again afterwards to look.
+      // time): made here with the tenant and closed first. The rows are looked at on PostgreSQL
+      // only: opening that database again costs seconds, and the writer's rows are checked above.
       const dataDir = join(dir, 'data');
-      let embedded: Awaited<ReturnType<typeof openPgliteWorker>> | undefined;
       if (!s.tdb.appUrl) {
         const make = await openPgliteWorker(dataDir, { contextKey: embeddedContextKey(dataDir) });
         await make.migrate();
@@ -186,25 +185,20 @@ describe('npm run import', () => {
       const first = await runCli(env, ['--tenant', 'imp-a', '--batch', '2', '--errors', join(dir, 'errors.ndjson'), ndjson, bundle]);
       expect(first.code, first.stderr).toBe(2);
       expect(JSON.parse(first.stdout)).toEqual({ tenant: 'imp-a', written: 4, failed: 1 });
-      if (s.tdb.appUrl) {
-        // Run again: every file is done, nothing is read twice (one more process start on PGlite costs too much here).
-        const second = await runCli(env, ['--tenant', 'imp-a', ndjson, bundle]);
-        expect(JSON.parse(second.stdout)).toEqual({ tenant: 'imp-a', written: 0, failed: 0 });
-      } else {
-        embedded = await openPgliteWorker(dataDir, { contextKey: embeddedContextKey(dataDir) });
-      }
-      const db: Database = embedded ?? s.tdb.db;
       const errors = readFileSync(join(dir, 'errors.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(errors).toHaveLength(1);
       expect(errors[0].issue[0].diagnostics).toContain('line 3');
-      const rows = await withTenant(db, 'imp-a', (tx) => tx.query<{ resource_type: string; id: string; ref: string | null }>(
-        `select resource_type, id, resource->'subject'->>'reference' as ref from resource
+      if (!s.tdb.appUrl) return;
+      // Run again: every file is done, nothing is read twice.
+      const second = await runCli(env, ['--tenant', 'imp-a', ndjson, bundle]);
+      expect(JSON.parse(second.stdout)).toEqual({ tenant: 'imp-a', written: 0, failed: 0 });
+      const rows = await withTenant(s.tdb.db, 'imp-a', (tx) => tx.query<{ resource_type: string; id: string }>(
+        `select resource_type, id from resource
           where tenant_id = 'imp-a' and (id in ('cli-1', 'cli-2', '11111111-2222-4333-8444-555555555555') or resource->'subject'->>'reference' = 'Patient/11111111-2222-4333-8444-555555555555')
           order by resource_type, id`));
       expect(rows.map((r) => `${r.resource_type}/${r.id}`)).toEqual([
         'Observation/66666666-2222-4333-8444-555555555555', 'Patient/11111111-2222-4333-8444-555555555555', 'Patient/cli-1', 'Patient/cli-2',
       ]);
-      await embedded?.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
