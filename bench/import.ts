@@ -25,15 +25,17 @@ import { openPostgres } from '../src/db/postgres.js';
 import { BenchContext, standalone } from './lib/context.js';
 import { createTenant } from './lib/fhir-client.js';
 import { ingestRates } from './ingest.js';
-import { clusterCpuMs } from './lib/proc-cpu.js';
+import { clusterCpuMs, processCpuMs } from './lib/proc-cpu.js';
 import { recordTargets, writeResult } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { BENCH_CONTEXT_KEY } from './lib/stack.js';
-import { readBundle, syntheaFiles } from '../test/fixtures/synthea.js';
+import { readBundle, resourceTotal, syntheaBundles, syntheaFiles } from '../test/fixtures/synthea.js';
 
 const REPEAT = Number(process.env.BENCH_IMPORT_REPEAT ?? 10);
 const BATCH = Number(process.env.BENCH_IMPORT_BATCH ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Copies imported on PGlite (one session, in this process): fewer, as its rate is steady sooner. */
+const PGLITE_COPIES = Number(process.env.BENCH_IMPORT_PGLITE_REPEAT ?? REPEAT);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /** The NDJSON files of the copies; returns their paths and the resource count. */
@@ -104,13 +106,22 @@ export async function runImport(ctx: BenchContext) {
     const pg = openPostgres(fhirDb.apiUrl, { max: 2, contextKey: BENCH_CONTEXT_KEY });
     const imports: Measured[] = [];
     const ingest: number[] = [];
+    /** CPU of the transaction ingest per resource: the server process and PostgreSQL. */
+    const ingestCpu: { serverUsPerResource: number; postgresUsPerResource: number }[] = [];
+    const server = await ctx.server();
+    const syntheaTotal = resourceTotal(syntheaBundles());
     try {
       // Alternating rounds: the import into a fresh tenant, then the transaction ingest of one copy.
       for (let r = 0; r < ROUNDS; r++) {
         const tenant = `import-${r}`;
         await createTenant(base, tenant);
         imports.push(await importAll(pg, tenant, files, resources, cluster.dir));
+        console.log(`PostgreSQL import round ${r + 1}:`, imports.at(-1));
+        const server0 = processCpuMs(server.pid);
+        const pg0 = clusterCpuMs(cluster.dir);
         ingest.push(...(await ingestRates(base, `import-ingest-${r}`, 1, 1)));
+        ingestCpu.push({ serverUsPerResource: Math.round(((processCpuMs(server.pid) - server0) * 1000) / syntheaTotal), postgresUsPerResource: Math.round(((clusterCpuMs(cluster.dir) - pg0) * 1000) / syntheaTotal) });
+        console.log(`transaction ingest round ${r + 1}: ${Math.round(ingest.at(-1) ?? 0)} resources/s`, ingestCpu.at(-1));
       }
     } finally {
       await pg.close();
@@ -120,7 +131,9 @@ export async function runImport(ctx: BenchContext) {
     try {
       await embedded.migrate();
       await withAdmin(embedded, (tx) => createTenantSql(tx, 'import', 'import', {}));
-      pglite = await importAll(embedded, 'import', files, resources);
+      const copies = files.slice(0, Math.max(1, PGLITE_COPIES));
+      pglite = await importAll(embedded, 'import', copies, (resources / files.length) * copies.length);
+      console.log('PGlite import:', pglite);
     } finally {
       await embedded.close();
     }
@@ -128,11 +141,12 @@ export async function runImport(ctx: BenchContext) {
     const ingestMedian = Math.round(median(ingest));
     const result = {
       resources, batch: BATCH, copies: REPEAT,
-      postgres: { ...best, runs: imports.map((m) => m.resourcesPerSecond), ingestResourcesPerSecond: ingestMedian, ratioToIngest: Math.round((best.resourcesPerSecond / ingestMedian) * 100) / 100 },
-      pglite,
+      postgres: { ...best, runs: imports.map((m) => m.resourcesPerSecond), ingestResourcesPerSecond: ingestMedian, ingestCpu: ingestCpu.at(-1), ratioToIngest: Math.round((best.resourcesPerSecond / ingestMedian) * 100) / 100 },
+      pglite: { ...pglite, resources: (resources / files.length) * Math.max(1, Math.min(PGLITE_COPIES, files.length)) },
     };
     console.table([
       { backend: 'PostgreSQL 15', 'import res/s': best.resourcesPerSecond, runs: imports.map((m) => m.resourcesPerSecond).join(', '), 'importer µs/res': best.importerUsPerResource, 'PostgreSQL µs/res': best.postgresUsPerResource, 'transaction ingest res/s': ingestMedian, ratio: result.postgres.ratioToIngest },
+      { backend: 'PostgreSQL 15, transaction ingest (server process)', 'import res/s': '', runs: '', 'importer µs/res': ingestCpu.at(-1)?.serverUsPerResource, 'PostgreSQL µs/res': ingestCpu.at(-1)?.postgresUsPerResource, 'transaction ingest res/s': ingestMedian, ratio: '' },
       { backend: 'PGlite', 'import res/s': pglite.resourcesPerSecond, runs: String(pglite.resourcesPerSecond), 'importer µs/res': pglite.importerUsPerResource, 'PostgreSQL µs/res': '(in the importer)', 'transaction ingest res/s': '', ratio: '' },
     ]);
     writeResult('import', result);
