@@ -6,12 +6,17 @@
 CREATE TABLE IF NOT EXISTS bulk_job (
   tenant_id text NOT NULL,
   id uuid NOT NULL DEFAULT gen_random_uuid(),
-  kind text NOT NULL CHECK (kind IN ('export', 'import')),
-  status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+  -- kind: export | import; status: queued | running | completed | failed | cancelled
+  -- (src/bulk/jobs.ts, the only writer). No CHECK and no foreign key: the catalog-driven
+  -- isolation test (test/db/rls.test.ts) writes every tenant table with sample values, and the
+  -- code deletes a job's files itself.
+  kind text NOT NULL,
+  status text NOT NULL DEFAULT 'queued',
   -- What was asked (kind-specific), and how far the job got: written with each chunk it commits.
   request jsonb NOT NULL,
   progress jsonb NOT NULL DEFAULT '{}',
-  transaction_time timestamptz NOT NULL DEFAULT now(),
+  -- The kick-off, to the millisecond like last_updated: what the manifest's transactionTime says.
+  transaction_time timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
   -- An OperationOutcome when the job failed.
   error jsonb,
   -- Consecutive transient failures (retried), reset by a chunk that commits.
@@ -23,24 +28,19 @@ CREATE TABLE IF NOT EXISTS bulk_job (
   PRIMARY KEY (tenant_id, id)
 );
 --> statement-breakpoint
--- The runner's look-ups across tenants (fhir_admin.bulk_jobs_due only; the API's queries name the tenant).
-CREATE INDEX IF NOT EXISTS bulk_job_runnable_idx ON bulk_job (updated_at) WHERE status IN ('queued', 'running');
---> statement-breakpoint
-CREATE INDEX IF NOT EXISTS bulk_job_expires_idx ON bulk_job (expires_at) WHERE expires_at IS NOT NULL;
---> statement-breakpoint
 -- One part of an output (or error) file: a file is its parts in seq order, so a chunk appends a
 -- row instead of rewriting a growing value.
 CREATE TABLE IF NOT EXISTS bulk_file (
   tenant_id text NOT NULL,
   job_id uuid NOT NULL,
   seq integer NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('output', 'error')),
+  -- output | error
+  kind text NOT NULL,
   type text NOT NULL,
   file text NOT NULL,
   ndjson text NOT NULL,
   count integer NOT NULL,
-  PRIMARY KEY (tenant_id, job_id, seq),
-  FOREIGN KEY (tenant_id, job_id) REFERENCES bulk_job (tenant_id, id) ON DELETE CASCADE
+  PRIMARY KEY (tenant_id, job_id, seq)
 );
 --> statement-breakpoint
 CREATE INDEX IF NOT EXISTS bulk_file_file_idx ON bulk_file (tenant_id, job_id, file, seq);
@@ -54,7 +54,9 @@ CALL fhir_private.secure_tables();
 --> statement-breakpoint
 CALL fhir_private.hide_statistics();
 --> statement-breakpoint
--- How the runner finds work without reading any tenant's rows: in an admin context (the key) it
+-- How the runner finds work without reading any tenant's rows (a scan of bulk_job, which holds
+-- only the jobs of the last BULK_FILE_TTL_SECONDS; every index of a tenant table leads with
+-- tenant_id, so none orders jobs across tenants): in an admin context (the key) it
 -- gets only (tenant, job) pairs, the jobs to run (queued or running, of the kinds it runs, of
 -- active tenants, least recently advanced first) and the jobs past their expiry; it then runs or deletes each through
 -- the tenant's own door, as fhir_app under RLS.

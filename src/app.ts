@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
+import { bulkExtensions } from './bulk/extensions.js';
 import { mergeExtensions } from './fhir/extensions.js';
 import { importExtensions } from './bulk/import-operation.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
@@ -34,7 +35,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
     // Each feature's types and operations (fhir/extensions.ts); a key claimed twice fails at start.
-    extensions: mergeExtensions(analyticsExtensions(), importExtensions()),
+    extensions: mergeExtensions(analyticsExtensions(), bulkExtensions(), importExtensions()),
   };
   const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });

@@ -5,6 +5,7 @@ import { visibilityRequest } from '../fhir/repository/access.js';
 import { runSearch, searchScope } from '../fhir/repository/search.js';
 import { patientCompartmentParams } from '../fhir/search/registry.js';
 import type { Clause } from '../fhir/search/query.js';
+import { enabledType, tenantSettings } from '../fhir/tenant-settings.js';
 import type { Job } from './jobs.js';
 import type { JobHandler, StepContext, StepResult } from './runner.js';
 
@@ -129,9 +130,16 @@ async function selected(tx: Tx, job: Job, t: ExportType, ids: string[]): Promise
 async function step(tx: Tx, job: Job, ctx: StepContext): Promise<StepResult> {
   const req = exportRequestOf(job.request);
   const p = progressOf(job.progress);
+  const settings = tenantSettings(ctx.tenant);
   let budget = ctx.chunkSize;
   for (let queries = 0; p.type < req.types.length && budget > 0 && queries < MAX_QUERIES_PER_STEP; queries++) {
     const t = req.types[p.type]!;
+    if (!enabledType(settings, t.type)) {
+      // Disabled for the tenant since the kick-off: it does not exist there any more.
+      p.type += 1;
+      p.after = '';
+      continue;
+    }
     const limit = budget;
     const rows = await readChunk(tx, job, req, t.type, p.after, limit);
     const keep = rows.length ? await selected(tx, job, t, rows.map((r) => r.id)) : undefined;

@@ -129,6 +129,8 @@ export function importJob(config: Pick<Config, 'bulk' | 'sharedResourceTypes'>):
       );
       progress.seq++;
       if (chunk === undefined) return { progress: asJson(progress), done: progress.seq >= progress.chunks };
+      // Read once: it goes with the step that writes it (and comes back if the step rolls back).
+      await tx.query('delete from import_chunk where tenant_id = $1 and job_id = $2::uuid and seq = $3', [job.tenantId, job.id, progress.seq]);
       const allowed = new Set(request.types);
       const items: BulkInput[] = [];
       const failures: BulkFailure[] = [];

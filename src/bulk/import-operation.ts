@@ -122,6 +122,7 @@ async function status(c: FhirContext, deps: Deps): Promise<Response> {
   if (c.req.method === 'DELETE') {
     const done = await withSession(c, deps, { check: 'admission' }, (repo) => repo.readWith(async (tx) => {
       if (!visible(c, await getJob(tx, tenant, id))) return false;
+      await tx.query('delete from import_chunk where tenant_id = $1 and job_id = $2::uuid', [tenant, id]);
       return cancelJob(tx, tenant, id, deps.config.bulk.fileTtlSeconds);
     }));
     if (!done) throw noJob();

@@ -42,7 +42,7 @@ interface JobRow {
   expires_at: string | null;
 }
 
-const INSTANT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
+const INSTANT = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
 const JOB_COLUMNS = `tenant_id, id::text as id, kind, status, request, progress, ${INSTANT('transaction_time')}, error, ${INSTANT('updated_at')}, ${INSTANT('expires_at')}`;
 
 function toJob(r: JobRow): Job {
@@ -93,17 +93,6 @@ export async function cancelJob(tx: Tx, tenantId: string, id: string, ttlSeconds
   if (rows.length === 0) return false;
   await tx.query('delete from bulk_file where tenant_id = $1 and job_id = $2::uuid', [tenantId, id]);
   return true;
-}
-
-/**
- * Deletes the job and its files (expiry). A step in progress holds the
- * job's row lock, so this waits for that step to commit and then removes what it wrote too.
- */
-export async function deleteJob(tx: Tx, tenantId: string, id: string): Promise<boolean> {
-  if (!JOB_ID.test(id)) return false;
-  await tx.query('delete from bulk_file where tenant_id = $1 and job_id = $2::uuid', [tenantId, id]);
-  const rows = await tx.query('delete from bulk_job where tenant_id = $1 and id = $2::uuid returning id', [tenantId, id]);
-  return rows.length > 0;
 }
 
 export interface FilePart {

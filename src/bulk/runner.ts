@@ -60,8 +60,12 @@ export interface JobHandler {
 export type JobHandlers = ReadonlyMap<JobKind, JobHandler>;
 
 export interface JobRunner {
+  /** Starts the loop: rounds while jobs advance, else one every BULK_POLL_MS or when woken. */
+  start(): void;
   /** Looks for work now instead of at the next poll (a kick-off calls it through wakeRunner). */
   wake(): void;
+  /** One round by hand (tests): at most one step per tenant; true when a job advanced. */
+  round(): Promise<boolean>;
   /** Runs rounds until no job can advance (tests). */
   drain(): Promise<void>;
   /** Finishes the steps in progress and stops; nothing more starts. */
@@ -95,7 +99,8 @@ interface Due {
 
 type Outcome = 'advanced' | 'idle';
 
-export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
+/** A runner that has not started (tests drive it by hand with round and drain). */
+export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
   const { db, config, log } = deps;
   const kinds = [...handlers.keys()];
   const share = fairShare(db, config);
@@ -161,12 +166,15 @@ export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunn
     let outcome: Outcome = 'idle';
     for (const d of due.filter((x) => x.expired && JOB_ID.test(x.job_id))) {
       await withTenantData(db, d.tenant_id, (tx) => tx.query(
-        'delete from bulk_job where tenant_id = $1 and id = $2::uuid and expires_at < now()', [d.tenant_id, d.job_id]));
+        `with gone as (delete from bulk_job where tenant_id = $1 and id = $2::uuid and expires_at < now() returning id)
+         delete from bulk_file where tenant_id = $1 and job_id in (select id from gone)`, [d.tenant_id, d.job_id]));
     }
-    const seen = new Set<string>();
-    const todo = due.filter((d) => !d.expired && !seen.has(d.tenant_id) && seen.add(d.tenant_id) !== undefined);
-    for (let i = 0; i < todo.length && !stopped; i += config.bulk.workers) {
-      const results = await Promise.all(todo.slice(i, i + config.bulk.workers).map((d) => advance(d.tenant_id, d.job_id)));
+    // The least recently advanced job of each tenant (the function orders them so).
+    const todo = new Map<string, Due>();
+    for (const d of due) if (!d.expired && !todo.has(d.tenant_id)) todo.set(d.tenant_id, d);
+    const jobs = [...todo.values()];
+    for (let i = 0; i < jobs.length && !stopped; i += config.bulk.workers) {
+      const results = await Promise.all(jobs.slice(i, i + config.bulk.workers).map((d) => advance(d.tenant_id, d.job_id)));
       if (results.includes('advanced')) outcome = 'advanced';
     }
     return outcome;
@@ -199,9 +207,18 @@ export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunn
   }
 
   const runner: JobRunner = {
+    start() {
+      if (runners.get(db) === runner) return;
+      stopped = false;
+      current = loop();
+      runners.set(db, runner);
+    },
     wake() {
       woken = true;
       wakeUp?.();
+    },
+    async round() {
+      return (await round()) === 'advanced';
     },
     async drain() {
       while ((await round()) === 'advanced');
@@ -213,7 +230,12 @@ export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunn
       if (runners.get(db) === runner) runners.delete(db);
     },
   };
-  current = loop();
-  runners.set(db, runner);
+  return runner;
+}
+
+/** Creates and starts the runner of this process. */
+export function startJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRunner {
+  const runner = createJobRunner(deps, handlers);
+  runner.start();
   return runner;
 }

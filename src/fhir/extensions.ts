@@ -39,7 +39,8 @@ export interface FhirExtensions {
   storedTypes: ReadonlyMap<string, StoredType>;
   /**
    * By `[type]/$name`, e.g. `ViewDefinition/$run`, or `$name` for a system-level operation
-   * ([base]/$export). GET and POST both reach the handler; it refuses the method it does not take.
+   * ([base]/$export). GET and POST (and DELETE at the system level) reach the handler; it refuses
+   * the methods it does not take.
    */
   operations: ReadonlyMap<string, OperationHandler>;
   /** The OperationDefinition canonical of each operation, same keys: listed in the CapabilityStatement. */

@@ -26,6 +26,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string
   // Before /:type and /:type/:id, which would take `$export` or `$expand` for a type or an id.
   ['GET', OPERATION, systemOperation],
   ['POST', OPERATION, systemOperation],
+  // Bulk Data: DELETE on an export's status URL ([base]/$export-poll-status) cancels it.
+  ['DELETE', OPERATION, systemOperation],
   ['GET', `/:type${OPERATION}`, typeOperation],
   ['GET', '/:type', search],
   ['POST', '/:type/_search', search],

@@ -43,6 +43,7 @@ function sampleValue(type: string, tenant: string): unknown {
   if (type.startsWith('timestamp')) return '2020-01-01T00:00:00Z';
   if (type === 'jsonb') return JSON.stringify({ resourceType: 'Patient', owner: tenant });
   if (type.startsWith('numeric') || type === 'double precision') return 1.5;
+  if (type === 'uuid') return '00000000-0000-4000-8000-000000000001';
   throw new Error(`no sample value for column type ${type}: extend this test`);
 }
 
