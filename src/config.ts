@@ -82,6 +82,10 @@ export interface BulkConfig {
   workers: number;
   /** Jobs a tenant may have queued or running at once; a kick-off beyond it gets 429. */
   maxJobsPerTenant: number;
+  /** URL prefixes $import may read its input from (IMPORT_URL_PREFIXES); empty: none, uploads only. */
+  importUrlPrefixes: readonly string[];
+  /** Most bytes of NDJSON one $import job takes, uploaded and fetched together (IMPORT_MAX_BYTES). */
+  importMaxBytes: number;
 }
 
 /**
@@ -245,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: int(env, 'BULK_POLL_MS', 2000),
       workers: int(env, 'BULK_WORKERS', 2),
       maxJobsPerTenant: int(env, 'BULK_MAX_JOBS_PER_TENANT', 5),
+      importUrlPrefixes: list(env.IMPORT_URL_PREFIXES || undefined, []),
+      importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 64 * 1024 * 1024),
     },
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET || undefined,

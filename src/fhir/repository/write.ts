@@ -44,7 +44,7 @@ export interface Scoped {
   searchParams(): Promise<ParamSet>;
 }
 
-interface Current {
+export interface Current {
   [column: string]: unknown;
   resource_type: string;
   id: string;
@@ -57,7 +57,7 @@ interface Current {
  * One primary-key lookup per key (LATERAL): a join the planner chose could scan the whole
  * tenant when its statistics are stale, as they are while a new tenant grows.
  */
-async function lockCurrent(tx: Tx, own: TableSet, keys: { type: string; id: string }[]): Promise<Map<string, Current>> {
+export async function lockCurrent(tx: Tx, own: TableSet, keys: { type: string; id: string }[]): Promise<Map<string, Current>> {
   if (!keys.length) return new Map();
   const rows = await run<Current>(tx, sql`select c.* from unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.id)}::text[]) as k(t, i)
     cross join lateral (select resource_type, id, version_id, deleted from ${own.current}
@@ -101,7 +101,7 @@ function validate(item: WriteItem, resource: JsonObject): void {
   throw new FhirError(400, 'invalid', `${item.type}/${item.id} is not a valid R4 ${item.type}`, { issues: located });
 }
 
-function stored(item: WriteItem, versionId: number, lastUpdated: string): JsonObject {
+export function stored(item: Pick<WriteItem, 'type' | 'id' | 'input'>, versionId: number, lastUpdated: string): JsonObject {
   const { resourceType: _t, id: _i, meta, ...rest } = item.input;
   return {
     resourceType: item.type,
@@ -157,7 +157,7 @@ export async function writeVersions(tx: Tx, repo: Scoped, items: WriteItem[]): P
  * (none: an empty result). Data-modifying CTEs run whether or not anything reads them.
  * Booleans, timestamps and jsonb travel as text: postgres.js mistypes boolean arrays.
  */
-function writeSql(repo: Scoped, versions: StoredVersion[], index: IndexItem[], refs: LocalReference[]): Fragment {
+export function writeSql(repo: Scoped, versions: StoredVersion[], index: IndexItem[], refs: LocalReference[]): Fragment {
   const own = repo.own;
   const col = <T>(f: (v: StoredVersion) => T) => versions.map(f);
   const ctes = [
