@@ -141,6 +141,15 @@ describe('bulk import: the batch writer', () => {
     ]));
     expect(failures.map((f) => f.status)).toEqual([422]);
   });
+
+  it("indexes with the tenant's own SearchParameters, as a single write would", async () => {
+    const param = { resourceType: 'SearchParameter', url: 'https://example.org/sp/imp-nick', name: 'nick', status: 'active', code: 'nick', base: ['Patient'], type: 'string', expression: "Patient.name.where(use = 'nickname').given", description: 'nickname' };
+    expect((await s.fhir('imp-b', '/SearchParameter', { json: param })).status).toBe(201);
+    const { failures } = await run('imp-b', memoryInput('t:custom', [{ resourceType: 'Patient', id: 'nick-1', name: [{ use: 'nickname', given: ['Bulky'] }] }]));
+    expect(failures).toEqual([]);
+    const found = await (await s.fhir('imp-b', '/Patient?nick=bulky', { headers: { prefer: 'handling=strict' } })).json();
+    expect(found.entry?.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['nick-1']);
+  });
 });
 
 function runCli(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
