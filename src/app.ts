@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
 import { mergeExtensions } from './fhir/extensions.js';
+import { everythingExtensions } from './fhir/everything/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './core/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -33,7 +34,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
     // Each feature's types and operations (fhir/extensions.ts); a key claimed twice fails at start.
-    extensions: mergeExtensions(analyticsExtensions()),
+    extensions: mergeExtensions(analyticsExtensions(), everythingExtensions()),
   };
   const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });

@@ -24,7 +24,8 @@ async function searchParams(c: FhirContext): Promise<[string, string][]> {
   return [...params, ...new URLSearchParams(await c.req.text()).entries()];
 }
 
-function strict(c: FhirContext): boolean {
+/** `Prefer: handling=strict` (R4 §3.1.1.5.7), which the answer says it applied. */
+export function strict(c: FhirContext): boolean {
   const handling = /(?:^|[;,\s])handling\s*=\s*(strict|lenient)/i.exec(c.req.header('prefer') ?? '')?.[1]?.toLowerCase();
   if (handling !== undefined) preferenceApplied(c, `handling=${handling}`);
   return handling === 'strict';
