@@ -6,6 +6,7 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js
 import { authEnv, bearer, token } from '../auth/tokens.helper.js';
 import { createApp } from '../../src/app.js';
 import { pino } from 'pino';
+import { readBundle, syntheaFiles } from '../fixtures/synthea.js';
 
 /*
  * Patient/$everything and compartment search (Patient/{id}/*, POST .../_search), through HTTP:
@@ -16,7 +17,7 @@ import { pino } from 'pino';
 
 let s: TestServer;
 const FULL = 'system/*.cruds';
-type Entry = { fullUrl: string; search?: { mode: string }; resource: { resourceType: string; id: string; meta?: { lastUpdated?: string } } };
+type Entry = { fullUrl: string; search?: { mode: string }; response?: { location?: string }; resource: { resourceType: string; id: string; meta?: { lastUpdated?: string } } };
 type Answer = { status: number; body: { resourceType: string; total?: number; entry?: Entry[]; link?: { relation: string; url: string }[]; issue?: unknown[]; meta?: { lastUpdated?: string } } };
 
 async function call(tenant: string, method: string, path: string, options: { scope?: string; json?: unknown; form?: string } = {}): Promise<Answer> {
@@ -144,6 +145,21 @@ describe('Patient/{id}/$everything', () => {
     expect(warned.body.entry?.at(-1)).toMatchObject({ search: { mode: 'outcome' } });
     expect((await get('acme', '/Patient/$everything')).status).toBe(400);
     expect((await get('acme', '/Patient/nobody/$everything')).status).toBe(404);
+  });
+
+  it('returns every resource of a Synthea patient\'s bundle, over pages', async () => {
+    const res = await call('acme', 'POST', '', { json: readBundle(syntheaFiles()[0] ?? '') });
+    expect(res.status).toBe(200);
+    const created = (res.body.entry ?? []).map((e) => String(e.response?.location).replace(/\/_history\/.*$/, ''));
+    const patient = created.find((k) => k.startsWith('Patient/')) ?? 'Patient/missing';
+    const seen = new Set<string>();
+    let next: string | undefined = `/${patient}/$everything?_count=25`;
+    for (let n = 0; next !== undefined && n < 20; n++) {
+      const page = await get('acme', next);
+      for (const k of keys(page)) seen.add(k);
+      next = page.body.link?.find((l) => l.relation === 'next')?.url;
+    }
+    expect([...seen].sort()).toEqual([...created].sort());
   });
 
   it('is listed in the CapabilityStatement', async () => {

