@@ -9,6 +9,7 @@ import { mergeExtensions } from './fhir/extensions.js';
 import { importExtensions } from './bulk/import-operation.js';
 import { searchParamExtensions } from './fhir/custom-params/extensions.js';
 import { terminologyExtensions } from './fhir/terminology/extensions.js';
+import { everythingExtensions } from './fhir/everything/extensions.js';
 import type { AppEnv, BaseDeps, Deps } from './env.js';
 import { FhirError, outcome } from './core/errors.js';
 import { Metrics } from './http/metrics.js';
@@ -38,7 +39,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
     ...base,
     services: { policies: new PolicyStore(base.db, base.log), verifier: createVerifier(base.config.auth), limiter: new RateLimiter() },
     // Each feature's types and operations (fhir/extensions.ts); a key claimed twice fails at start.
-    extensions: mergeExtensions(analyticsExtensions(), searchParamExtensions(), bulkExtensions(), importExtensions(), terminologyExtensions()),
+    extensions: mergeExtensions(analyticsExtensions(), searchParamExtensions(), everythingExtensions(), bulkExtensions(), importExtensions(), terminologyExtensions()),
   };
   const metrics = new Metrics(deps.db, deps.config.metricsTenantLabel);
   const app = new Hono<AppEnv>({ strict: false });

@@ -4,6 +4,7 @@ import { isId } from '../core/ids.js';
 import { parseIfMatch } from './interactions/if-match.js';
 import { checkResource } from './interactions/resource.js';
 import { isResourceType } from '../core/resource-types.js';
+import { parseDateRange } from './search/normalize.js';
 import type { Deps } from '../env.js';
 import type { FhirContext } from './context.js';
 
@@ -82,4 +83,18 @@ function nonNegative(c: FhirContext, name: string): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(raw)) throw FhirError.badRequest(`${name} must be a non-negative integer, got "${raw.slice(0, 40)}"`, [name]);
   return Number(raw);
+}
+
+/**
+ * An instant parameter (`_since` of history and $everything, R4 §3.1.0.12): an instant, or a date
+ * or dateTime with zone, as the instant it starts at; absent → undefined; else 400.
+ */
+export function instantParam(raw: string | undefined, name: string): string | undefined {
+  if (raw === undefined) return undefined;
+  // parseDateRange refuses what Date.parse lets through but PostgreSQL does not (2021-02-29, year 0),
+  // and gives the start of a year or a month as an instant PostgreSQL reads (it cannot read "2020").
+  const ok = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/.test(raw);
+  const range = ok ? parseDateRange(raw) : null;
+  if (range === null) throw FhirError.badRequest(`${name} must be an instant, got "${raw.slice(0, 40)}"`, [name]);
+  return range.low;
 }

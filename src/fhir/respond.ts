@@ -20,6 +20,11 @@ export function preferenceApplied(c: FhirContext, preference: string): void {
   c.header('Preference-Applied', preference, { append: true });
 }
 
+/** Says `Prefer: return=...` was applied, when the request asked for one. */
+export function returnApplied(c: FhirContext, preference: ReturnPreference): void {
+  if (/(?:^|[;,\s])return\s*=/i.test(c.req.header('prefer') ?? '')) preferenceApplied(c, `return=${preference}`);
+}
+
 /** A write's answer per `Prefer: return` (R4 §3.1.0.8.1). */
 export function sendWritten(
   c: FhirContext,
@@ -29,7 +34,7 @@ export function sendWritten(
   message: string,
 ): Response {
   versionHeaders(c, version);
-  if (/(?:^|[;,\s])return\s*=/i.test(c.req.header('prefer') ?? '')) preferenceApplied(c, `return=${preference}`);
+  returnApplied(c, preference);
   if (preference === 'minimal') return c.body(null, status as 200);
   if (preference === 'OperationOutcome') {
     return sendJson(c, status, JSON.stringify(outcome([{ severity: 'information', code: 'informational', diagnostics: message }])));

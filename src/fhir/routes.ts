@@ -46,6 +46,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string
   ['GET', `/:type/:id${OPERATION}`, instanceOperation],
   ['POST', `/:type/:id${OPERATION}`, instanceOperation],
   ['GET', '/:compartment/:id/:type', compartmentSearch],
+  ['POST', '/:compartment/:id/_search', compartmentSearch],
+  ['POST', '/:compartment/:id/:type/_search', compartmentSearch],
 ];
 
 export function fhirRoutes(deps: Deps): Hono<AppEnv> {

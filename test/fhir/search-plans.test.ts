@@ -81,7 +81,7 @@ const searched = (n: PlanNode) => n['Relation Name'] !== undefined && /^(shared_
 async function capture(type: string, query: string, compartment?: string): Promise<{ text: string; params: readonly unknown[] }[]> {
   const req = parseSearch([type], [...new URLSearchParams(query).entries()], { defaultCount: 20, maxCount: 100, base: 'http://x/fhir', strict: true });
   // As the compartment handler adds it (src/fhir/handlers/search.ts).
-  if (compartment) req.clauses.push({ kind: 'compartment', codes: ['subject', 'performer'], ownerType: 'Patient', ownerId: compartment });
+  if (compartment) req.clauses.push({ kind: 'compartment', codes: { Observation: ['subject', 'performer'] }, ownerType: 'Patient', ownerId: compartment });
   const seen: { text: string; params: readonly unknown[] }[] = [];
   await withTenant(s.tdb.db, T, async (tx) => {
     const recording: Tx = { query: (text, params = []) => (seen.push({ text, params }), tx.query(text, params)) };

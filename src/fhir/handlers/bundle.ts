@@ -4,10 +4,10 @@ import { runBatch, type BatchResult } from '../bundle/batch.js';
 import { parseBatchEntries, parseEntries } from '../bundle/entries.js';
 import { runTransaction } from '../bundle/transaction.js';
 import { withSession, type FhirContext } from '../context.js';
-import { FhirError } from '../../core/errors.js';
+import { FhirError, outcome } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
 import { jsonBody, returnPreference } from '../request.js';
-import { sendJson } from '../respond.js';
+import { returnApplied, sendJson } from '../respond.js';
 import { interactionOptions } from './options.js';
 
 function readBundle(c: FhirContext) {
@@ -47,8 +47,11 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
       return runTransaction(repo, transaction, ctx);
     })
     : await runBatch((fn) => open((repo) => fn(repo)), entries, ctx);
-  const minimal = returnPreference(c) === 'minimal';
-  const out: EntryParts[] = results.map((r) => {
+  const preference = returnPreference(c);
+  // R4 §3.1.0.8.1 for each write entry, as for the interaction alone; a read or search entry's
+  // resource is its answer, whatever the preference. Said applied like a single interaction does.
+  returnApplied(c, preference);
+  const out: EntryParts[] = results.map((r, i) => {
     const v = r.version;
     const response: EntryParts['response'] = { status: r.status };
     if (v && !v.deleted) {
@@ -56,11 +59,14 @@ export const bundle = (deps: Deps) => async (c: FhirContext) => {
       response.etag = etag(v.versionId);
       response.lastModified = v.lastUpdated;
     }
+    const write = entries[i]?.method !== 'GET';
     if (r.outcome) response.outcome = r.outcome;
+    else if (write && preference === 'OperationOutcome' && r.resource) response.outcome = outcome([{ severity: 'information', code: 'informational', diagnostics: v ? `${v.resourceType}/${v.id}: ${r.status}` : r.status }]);
+    const resource = write && preference !== 'representation' ? undefined : r.resource ?? undefined;
     return {
       ...(v ? { fullUrl: `${c.var.fhirBase}/${v.resourceType}/${v.id}` } : {}),
       response,
-      ...(minimal ? {} : { resource: r.resource ?? undefined }),
+      ...(resource === undefined ? {} : { resource }),
     };
   });
   return sendJson(c, 200, bundleJson(body.type === 'transaction' ? 'transaction-response' : 'batch-response', { entries: out }));

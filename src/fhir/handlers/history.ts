@@ -2,22 +2,13 @@ import type { Deps } from '../../env.js';
 import { bundleJson, etag, fullUrl, type BundleLink } from '../bundle.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../../core/errors.js';
-import { idParam, paging, resourceTypeParam } from '../request.js';
-import { parseDateRange } from '../search/normalize.js';
+import { idParam, instantParam, paging, resourceTypeParam } from '../request.js';
 import { sendJson } from '../respond.js';
 import type { HistoryQuery, Page } from '../repository/repository.js';
 import type { StoredVersion } from '../repository/stored-version.js';
 
 function since(c: FhirContext): string | undefined {
-  const raw = c.req.query('_since');
-  if (raw === undefined) return undefined;
-  // R4 §3.1.0.12: _since is an instant; a date or dateTime with zone is accepted too.
-  // parseDateRange refuses what Date.parse lets through but PostgreSQL does not (2021-02-29, year 0),
-  // and gives the start of a year or a month as an instant PostgreSQL reads (it cannot read "2020").
-  const ok = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/.test(raw);
-  const range = ok ? parseDateRange(raw) : null;
-  if (range === null) throw FhirError.badRequest(`_since must be an instant, got "${raw.slice(0, 40)}"`, ['_since']);
-  return range.low;
+  return instantParam(c.req.query('_since'), '_since');
 }
 
 function method(v: StoredVersion): string {

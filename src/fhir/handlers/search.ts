@@ -6,7 +6,7 @@ import { isJsonObject } from '../../core/json.js';
 import { idParam, resourceTypeParam } from '../request.js';
 import { preferenceApplied, sendJson } from '../respond.js';
 import { parseSearch } from '../search/parse.js';
-import { patientCompartmentParams } from '../search/registry.js';
+import { patientCompartment } from '../search/registry.js';
 import { isResourceType, resourceTypes } from '../../core/resource-types.js';
 import type { SearchRequest } from '../search/query.js';
 import type { ParamLookup } from '../search/param-lookup.js';
@@ -26,7 +26,8 @@ async function searchParams(c: FhirContext): Promise<[string, string][]> {
   return [...params, ...new URLSearchParams(await c.req.text()).entries()];
 }
 
-function strict(c: FhirContext): boolean {
+/** `Prefer: handling=strict` (R4 §3.1.1.5.7), which the answer says it applied. */
+export function strict(c: FhirContext): boolean {
   const handling = /(?:^|[;,\s])handling\s*=\s*(strict|lenient)/i.exec(c.req.header('prefer') ?? '')?.[1]?.toLowerCase();
   if (handling !== undefined) preferenceApplied(c, `handling=${handling}`);
   return handling === 'strict';
@@ -98,19 +99,39 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   return sendJson(c, 200, searchBundle(c, '', params, req, result));
 };
 
-/** GET [base]/Patient/[id]/[type]: the Patient compartment (R4 CompartmentDefinition patient). */
+/**
+ * GET [base]/Patient/[id]/[type], GET [base]/Patient/[id]/* and their POST .../_search forms: the
+ * Patient compartment (R4 §3.1.0.8, CompartmentDefinition patient), the patient itself included.
+ * `*` searches every compartment type the caller may search (`_type` narrows them), with the
+ * parameters common to them, like a system search.
+ */
 export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const compartment = c.req.param('compartment');
   if (compartment !== 'Patient') throw FhirError.notFound(`Compartment ${String(compartment).slice(0, 40)} is not supported; only Patient`);
+  if (c.var.scope.kind === 'shared') throw FhirError.notFound('Patient is not a shared resource type on this server');
   const id = idParam(c);
-  const type = resourceTypeParam(c, deps);
-  const codes = patientCompartmentParams(type);
-  if (!codes.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
+  const all = c.req.param('type') ?? '*';
+  const members = patientCompartment();
   const params = await searchParams(c);
-  const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => parseAndSearch(repo, (lookup) => {
-    const req = parse(c, deps, [type], params, lookup);
-    req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
+  const clause = { kind: 'compartment' as const, codes: members, ownerType: 'Patient', ownerId: id, self: true };
+  if (all !== '*') {
+    const type = resourceTypeParam(c, deps);
+    if (!members[type]?.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
+    const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => parseAndSearch(repo, (lookup) => {
+      const req = parse(c, deps, [type], params, lookup);
+      req.clauses.push(clause);
+      return req;
+    }));
+    return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
+  }
+  const listed = params.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).filter(Boolean);
+  for (const t of listed) if (!members[t]?.length) throw FhirError.badRequest(`"${t.slice(0, 60)}" in _type is not a type of the Patient compartment`, ['_type']);
+  const types = listed.length ? [...new Set(listed)] : Object.keys(members).filter((t) => members[t]?.length);
+  // As a system search: the repository leaves out the types the caller may not search.
+  const { req, result } = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => parseAndSearch(repo, (lookup) => {
+    const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'), lookup);
+    req.clauses.push(clause);
     return req;
   }));
-  return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
+  return sendJson(c, 200, searchBundle(c, `/Patient/${id}/*`, params, req, result));
 };

@@ -6,6 +6,7 @@ import { deleteResource, writeVersions, type WriteItem, type WriteResult } from 
 import type { JsonObject } from '../../core/json.js';
 import type { SearchRequest } from '../search/query.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
+import { everything, type EverythingPage, type EverythingQuery } from './everything.js';
 import type { AccessGate } from '../../auth/gate.js';
 import type { PolicyInteraction } from '../../auth/policies.js';
 import { FhirError } from '../../core/errors.js';
@@ -188,6 +189,12 @@ export class Repository {
     const result = await runSearch(this.tx, this.searchScope(), allowed);
     // _include/_revinclude of types the caller may not read are left out, not leaked.
     return { ...result, included: await this.visible(result.included, 'read') };
+  }
+
+  /** A page of Patient/$everything (everything.ts), under the caller's access to each type. */
+  everything(q: EverythingQuery): Promise<EverythingPage> {
+    const { gate, settings } = this.options;
+    return everything(this.tx, this.searchScope(), { gate, settings, visible: (vs) => this.visible(vs, 'read') }, q);
   }
 
   /**

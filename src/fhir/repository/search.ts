@@ -71,7 +71,7 @@ function setOf(name: 'tenant' | 'shared', scope: SearchScope): TableSet {
   return name === 'shared' ? SHARED_TABLES : scope.own;
 }
 
-async function readMany(tx: Tx, set: TableSet, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
+export async function readMany(tx: Tx, set: TableSet, keys: { t: string; i: string }[]): Promise<StoredVersion[]> {
   if (!keys.length) return [];
   // One lookup per key (LATERAL) by (tenant_id, id) alone, type compared outside the fence: the
   // only index that leads with both is the one meant (sql/0015), whatever the statistics say.

@@ -2,7 +2,7 @@ import { join, raw, sql, type Fragment } from '../../db/sql.js';
 import { dateCondition, or, valueCondition } from './conditions.js';
 import type { IndexKind, TableSet } from '../../db/table-set.js';
 import type { Clause } from './query.js';
-import { filterSql, sourceSets, targetSets, type Aliases, type SearchScope } from './filter-sql.js';
+import { compartmentCode, filterSql, sourceSets, targetSets, type Aliases, type SearchScope } from './filter-sql.js';
 
 /*
  * A clause as the set of candidates (t, i) it can match (the "driver" form): a search starts from
@@ -88,11 +88,13 @@ export function driverSql(c: Clause, set: TableSet, types: readonly string[], sc
       if (!c.values.length) return null;
       return join(c.values.map((v) => one(sql` and ${valueCondition(x, v)}`)), ' union all ');
     }
-    case 'compartment':
+    case 'compartment': {
       // Through the reverse index, the rest outside the fence (as for chains, below).
-      return sql`select ${X}.resource_type as t, ${X}.id as i from (select * from ${set.index('reference')} y
+      const members = sql`select ${X}.resource_type as t, ${X}.id as i from (select * from ${set.index('reference')} y
           where ${set.key('y')}y.target_type = ${c.ownerType} and y.target_id = ${c.ownerId} offset 0) ${X}
-        where ${typeIs(raw(`${x}.resource_type`), types)} and ${X}.code = any(${c.codes}::text[])`;
+        where ${compartmentCode(c, x, types)}`;
+      return c.self && types.includes(c.ownerType) ? sql`${members} union all select ${c.ownerType}::text, ${c.ownerId}::text` : members;
+    }
     case 'chain': {
       const parts = c.targets.flatMap(({ type, next }) => targetSets(scope, set, type).map((targetSet) => {
         const inner = driverSql(next, targetSet, [type], scope, aliases);

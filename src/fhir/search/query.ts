@@ -61,8 +61,12 @@ export type Clause =
    * clauses); resources of other types are not affected (system-level searches).
    */
   | { kind: 'any'; type: string; options: Clause[][] }
-  /** Compartment search: refers to the compartment owner by one of the listed reference parameters. */
-  | { kind: 'compartment'; codes: string[]; ownerType: string; ownerId: string };
+  /**
+   * Compartment search (R4 §3.1.0.8): refers to the compartment owner by one of its type's
+   * parameters of the CompartmentDefinition (`codes`, by type: `author` puts a DocumentReference in
+   * the compartment, not a MedicationRequest); `self`: the owner itself is a member too.
+   */
+  | { kind: 'compartment'; codes: Readonly<Record<string, readonly string[]>>; ownerType: string; ownerId: string; self?: boolean };
 
 export interface SortKey {
   /** `_id`, `_lastUpdated`, or a parameter of every searched type. */

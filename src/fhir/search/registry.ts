@@ -47,6 +47,11 @@ export function patientCompartmentParams(resourceType: string): readonly string[
   return data().compartment[resourceType] ?? [];
 }
 
+/** The types of the Patient compartment, each with its parameters (R4 CompartmentDefinition patient). */
+export function patientCompartment(): Readonly<Record<string, readonly string[]>> {
+  return data().compartment;
+}
+
 function toDef(r: SearchParamRecord, resourceType: string): SearchParamDef {
   const target = r.target === 'Any' ? resourceTypes().filter((t) => t !== ANY_TARGET_EXCLUDED) : (r.target ?? []);
   return {

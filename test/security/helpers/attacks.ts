@@ -123,7 +123,8 @@ const generators: [weight: number, name: string, make: (ctx: AttackContext) => L
     const { rng } = ctx;
     const v = victim(ctx);
     const id = rng.pick([...v.ids.patient, v.ids.deleted]);
-    return get(ctx, 'compartment', `/Patient/${id}/${rng.pick(['Observation', 'Encounter', 'Condition', 'Patient', 'Group'])}${query(resultParams(rng, 'Observation'))}`);
+    // `*` and $everything: every compartment type, and what the members refer to.
+    return get(ctx, 'compartment', `/Patient/${id}/${rng.pick(['Observation', 'Encounter', 'Condition', 'Patient', 'Group', '*', '$everything'])}${query(resultParams(rng, 'Observation'))}`);
   }],
   [3, 'conditional-create', (ctx) => {
     const { rng } = ctx;
