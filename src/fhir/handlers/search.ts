@@ -1,5 +1,6 @@
 import type { Deps } from '../../env.js';
-import { bundleJson, fullUrl, type BundleLink, type EntryParts } from '../bundle.js';
+import { bundleJson, fullUrl, type EntryParts } from '../bundle.js';
+import { openPaging, searchLinks, takeCursor, type Paging } from './search-links.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
@@ -30,22 +31,11 @@ function strict(c: FhirContext): boolean {
   return handling === 'strict';
 }
 
-function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][]): SearchRequest {
-  return parseSearch(types, params, { ...deps.config, base: c.var.fhirBase, strict: strict(c) });
-}
-
-/** Links repeat the search as a GET with the same parameters and a new _offset: replayed by another tenant they search that tenant's data. */
-function links(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, hasMore: boolean): BundleLink[] {
-  const url = (offset: number) => {
-    const q = new URLSearchParams(params.filter(([k]) => k !== '_offset' && k !== '_count'));
-    q.set('_count', String(req.count));
-    q.set('_offset', String(offset));
-    return `${c.var.fhirBase}${path}?${q.toString()}`;
-  };
-  const out: BundleLink[] = [{ relation: 'self', url: url(req.offset) }, { relation: 'first', url: url(0) }];
-  if (req.offset > 0) out.push({ relation: 'previous', url: url(Math.max(0, req.offset - req.count)) });
-  if (hasMore) out.push({ relation: 'next', url: url(req.offset + req.count) });
-  return out;
+/** The parsed search and its paging: the links' parameters, the cursor opened (400 when it is not this search's). */
+function parse(c: FhirContext, deps: Deps, types: string[], path: string, params: [string, string][], omit: (k: string) => boolean = () => false) {
+  const { token, rest } = takeCursor(params);
+  const req = parseSearch(types, rest.filter(([k]) => !omit(k)), { ...deps.config, base: c.var.fhirBase, strict: strict(c) });
+  return { req, paging: openPaging(c, deps.db.contextKey, path, rest, token, req) };
 }
 
 function body(v: StoredVersion, req: SearchRequest): string | null {
@@ -54,23 +44,22 @@ function body(v: StoredVersion, req: SearchRequest): string | null {
   return isJsonObject(parsed) ? JSON.stringify(summarize(parsed, req.summary, req.elements)) : v.body;
 }
 
-function searchBundle(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, result: SearchResult): string {
+function searchBundle(c: FhirContext, deps: Deps, paging: Paging, req: SearchRequest, result: SearchResult): string {
   const entry = (mode: 'match' | 'include') => (v: StoredVersion): EntryParts => ({ fullUrl: fullUrl(c.var.fhirBase, v), search: { mode }, resource: body(v, req) });
   const entries = [...result.matches.map(entry('match')), ...result.included.map(entry('include'))];
   if (req.ignored.length) {
     const issues = req.ignored.map((k) => ({ severity: 'warning' as const, code: 'not-supported', diagnostics: `Search parameter "${k.slice(0, 80)}" is not supported and was ignored` }));
     entries.push({ search: { mode: 'outcome' }, resource: JSON.stringify(outcome(issues)) });
   }
-  return bundleJson('searchset', { total: result.total, links: links(c, path, params, req, result.hasMore), entries });
+  return bundleJson('searchset', { total: result.total, links: searchLinks(deps.db.contextKey, paging, result), entries });
 }
 
 /** GET [base]/[type]?... and POST [base]/[type]/_search */
 export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
-  const params = await searchParams(c);
-  const req = parse(c, deps, [type], params);
+  const { req, paging } = parse(c, deps, [type], `/${type}`, await searchParams(c));
   const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
-  return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };
 
 /** GET [base]?_type=A,B&... : common parameters across the listed types (all types without _type). */
@@ -81,10 +70,10 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   const listed = params.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).filter(Boolean);
   for (const t of listed) if (!inScope(t)) throw FhirError.badRequest(`Unknown resource type "${t.slice(0, 60)}" in _type`, ['_type']);
   const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
-  const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'));
+  const { req, paging } = parse(c, deps, types, '', params, (k) => k === '_type');
   // Each type is checked by the repository's search (those the caller may not search are left out).
   const result = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => repo.search(req));
-  return sendJson(c, 200, searchBundle(c, '', params, req, result));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };
 
 /** GET [base]/Patient/[id]/[type]: the Patient compartment (R4 CompartmentDefinition patient). */
@@ -95,9 +84,8 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
   const codes = patientCompartmentParams(type);
   if (!codes.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
-  const params = await searchParams(c);
-  const req = parse(c, deps, [type], params);
+  const { req, paging } = parse(c, deps, [type], `/Patient/${id}/${type}`, await searchParams(c));
   req.clauses.push(type === 'Patient' ? { kind: 'id', ids: [id] } : { kind: 'compartment', codes: [...codes], ownerType: 'Patient', ownerId: id });
   const result = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => repo.search(req));
-  return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };

@@ -1,16 +1,25 @@
 import type { Scope } from '../../core/scope.js';
 import type { Tx } from '../../db/database.js';
-import { run, sql, type Fragment } from '../../db/sql.js';
+import { run, sql, toQuery, type Fragment } from '../../db/sql.js';
+import { isJsonObject } from '../../core/json.js';
 import { SHARED_TABLES, type TableSet } from '../../db/table-set.js';
 import type { IncludeSpec, SearchRequest } from '../search/query.js';
-import { searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
+import { orderKeys, searchCountSql, searchPageSql, type SearchScope } from '../search/to-sql.js';
 import { VERSION_COLUMNS, toVersion, type StoredVersion, type VersionRow } from './stored-version.js';
 
 export interface SearchResult {
   matches: StoredVersion[];
   included: StoredVersion[];
+  /** Another page after this one (before it, for a page reached through a previous link). */
   hasMore: boolean;
-  /** Only when asked for (_total), or known for free (the last page). */
+  /** Whether there are rows before this page in the search's order. */
+  hasPrevious: boolean;
+  /** Sort values (as text) of the first and last match: where the previous and next pages start. */
+  firstKeys?: (string | null)[];
+  lastKeys?: (string | null)[];
+  /** The first page's time, kept by every later page's cursor (to-sql.ts: asOf). */
+  snapshot: string;
+  /** Exact, or an estimate above the cap with _total=estimate; absent with _total=none or above the cap. */
   total?: number;
 }
 
@@ -23,20 +32,68 @@ export function searchScope(own: TableSet, shareable: (type: string) => boolean)
   return { own, shareable };
 }
 
+type PageRow = VersionRow & { table_set: 'tenant' | 'shared' };
+
+const keysOf = (row: PageRow, n: number): (string | null)[] =>
+  Array.from({ length: n }, (_, i) => {
+    const v = row[`k${i}`];
+    return typeof v === 'string' ? v : null;
+  });
+
 export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<SearchResult> {
-  const counting = req.summary === 'count';
-  const rows = counting ? [] : await run<VersionRow & { table_set: 'tenant' | 'shared' }>(tx, searchPageSql(req, scope));
-  const matches = rows.slice(0, req.count).map((r) => toVersion(r, r.table_set));
-  const hasMore = rows.length > req.count;
-  let total: number | undefined;
-  if (counting || req.total === 'accurate' || req.total === 'estimate') {
-    const [row] = await run<{ total: number }>(tx, searchCountSql(req, scope));
-    total = row?.total ?? 0;
-  } else if (!hasMore && req.total !== 'none' && (matches.length > 0 || req.offset === 0)) {
-    total = req.offset + matches.length;
-  }
-  const included = matches.length ? await includes(tx, scope, req, matches) : [];
-  return { matches, included, hasMore, total };
+  const snapshot = req.page?.snapshot ?? new Date().toISOString();
+  // _count=0 and _summary=count: the total only, no entries (R4 §3.1.1.5.6).
+  const counting = req.summary === 'count' || req.count === 0;
+  const fetched = counting ? [] : await run<PageRow>(tx, searchPageSql(req, scope));
+  const back = req.page?.dir === 'before';
+  const rows = fetched.slice(0, req.count);
+  if (back) rows.reverse();
+  const matches = rows.map((r) => toVersion(r, r.table_set));
+  const more = fetched.length > req.count;
+  const n = orderKeys(req).length;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const result: SearchResult = {
+    matches, included: [], snapshot,
+    hasMore: back ? true : more,
+    hasPrevious: back ? more : req.page !== undefined,
+    firstKeys: first && keysOf(first, n),
+    lastKeys: last && keysOf(last, n),
+  };
+  result.total = await total(tx, scope, req, result, TOTAL_CAP);
+  result.included = matches.length ? await includes(tx, scope, req, matches) : [];
+  return result;
+}
+
+/** Counted totals read at most this many rows unless _total=accurate (README: Search, totals). */
+export const TOTAL_CAP = 1000;
+
+/**
+ * `total`: free on a first page that holds everything; else a count that stops after `cap` + 1
+ * rows: exact below the cap, above it absent, or with _total=estimate the planner's estimate
+ * (never below the cap). _total=accurate counts every row (bounded by the statement timeout);
+ * _total=none counts nothing.
+ */
+async function total(tx: Tx, scope: SearchScope, req: SearchRequest, result: SearchResult, cap: number): Promise<number | undefined> {
+  if (req.total === 'none' && req.summary !== 'count') return undefined;
+  if (req.page === undefined && !result.hasMore && req.count > 0 && req.summary !== 'count') return result.matches.length;
+  const accurate = req.total === 'accurate';
+  const [row] = await run<{ total: number }>(tx, searchCountSql(req, scope, accurate ? undefined : cap));
+  const counted = row?.total ?? 0;
+  if (accurate || counted <= cap) return counted;
+  if (req.total !== 'estimate') return undefined;
+  return Math.max(cap + 1, await estimate(tx, scope, req));
+}
+
+/** The planner's row estimate of the uncapped count's input (statistics, not rows read). */
+async function estimate(tx: Tx, scope: SearchScope, req: SearchRequest): Promise<number> {
+  const { text, params } = toQuery(searchCountSql(req, scope));
+  const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${text}`, params);
+  const plan: unknown = row?.['QUERY PLAN'];
+  const top = Array.isArray(plan) ? plan[0] : undefined;
+  const inner = isJsonObject(top) && isJsonObject(top.Plan) && Array.isArray(top.Plan.Plans) ? top.Plan.Plans[0] : undefined;
+  const rows = isJsonObject(inner) ? inner['Plan Rows'] : undefined;
+  return typeof rows === 'number' ? Math.round(rows) : 0;
 }
 
 const keyOf = (v: { resourceType: string; id: string; set: string }) => `${v.set}:${v.resourceType}/${v.id}`;

@@ -32,7 +32,7 @@ export function parseSearch(types: string[], params: [string, string][], options
     throw new FhirError(400, 'too-costly', `At most ${options.maxSearchParams} search parameters are accepted (MAX_SEARCH_PARAMS); this search has ${params.length}`);
   }
   const req: SearchRequest = {
-    types, clauses: [], count: options.defaultCount, offset: 0, sort: [], total: undefined,
+    types, clauses: [], count: options.defaultCount, sort: [], total: undefined,
     summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
   };
   for (const [key, value] of params) {
@@ -87,7 +87,9 @@ function nonNegative(key: string, value: string): number {
 function resultParam(req: SearchRequest, key: string, value: string, options: ParseOptions): void {
   switch (key) {
     case '_count': req.count = Math.min(nonNegative(key, value), options.maxCount); return;
-    case '_offset': req.offset = nonNegative(key, value); return;
+    case '_offset':
+      // Offsets shift when data changes between pages; the links carry a keyset cursor instead.
+      throw FhirError.badRequest('_offset is not supported: page with the Bundle\'s next and previous links (keyset paging with _cursor)', [key]);
     case '_total':
       if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('_total must be none, estimate or accurate', [key]);
       req.total = value; return;
