@@ -1,6 +1,6 @@
 import type { Deps } from '../../env.js';
 import { bundleJson, fullUrl, type EntryParts } from '../bundle.js';
-import { openPaging, searchLinks, takeCursor, type Paging } from './search-links.js';
+import { openPaging, pagingLinks, takeCursor, type Paging } from './paging-links.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
@@ -35,7 +35,9 @@ function strict(c: FhirContext): boolean {
 function parse(c: FhirContext, deps: Deps, types: string[], path: string, params: [string, string][], omit: (k: string) => boolean = () => false) {
   const { token, rest } = takeCursor(params);
   const req = parseSearch(types, rest.filter(([k]) => !omit(k)), { ...deps.config, base: c.var.fhirBase, strict: strict(c) });
-  return { req, paging: openPaging(c, deps.db.contextKey, path, rest, token, req) };
+  const paging = openPaging(c, deps.db.contextKey, path, rest, token, req.count, req.ignored);
+  req.page = paging.cursor;
+  return { req, paging };
 }
 
 function body(v: StoredVersion, req: SearchRequest): string | null {
@@ -51,7 +53,7 @@ function searchBundle(c: FhirContext, deps: Deps, paging: Paging, req: SearchReq
     const issues = req.ignored.map((k) => ({ severity: 'warning' as const, code: 'not-supported', diagnostics: `Search parameter "${k.slice(0, 80)}" is not supported and was ignored` }));
     entries.push({ search: { mode: 'outcome' }, resource: JSON.stringify(outcome(issues)) });
   }
-  return bundleJson('searchset', { total: result.total, links: searchLinks(deps.db.contextKey, paging, result), entries });
+  return bundleJson('searchset', { total: result.total, links: pagingLinks(deps.db.contextKey, paging, result), entries });
 }
 
 /** GET [base]/[type]?... and POST [base]/[type]/_search */

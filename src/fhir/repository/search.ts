@@ -14,9 +14,9 @@ export interface SearchResult {
   hasMore: boolean;
   /** Whether there are rows before this page in the search's order. */
   hasPrevious: boolean;
-  /** Sort values (as text) of the first and last match: where the previous and next pages start. */
-  firstKeys?: (string | null)[];
-  lastKeys?: (string | null)[];
+  /** The first and last match with their sort values as text: where the previous and next pages start. */
+  first?: { keys: (string | null)[]; resourceType: string; id: string };
+  last?: { keys: (string | null)[]; resourceType: string; id: string };
   /** The first page's time, kept by every later page's cursor (to-sql.ts: asOf). */
   snapshot: string;
   /** Exact, or an estimate above the cap with _total=estimate; absent with _total=none or above the cap. */
@@ -57,8 +57,8 @@ export async function runSearch(tx: Tx, scope: SearchScope, req: SearchRequest):
     matches, included: [], snapshot,
     hasMore: back ? true : more,
     hasPrevious: back ? more : req.page !== undefined,
-    firstKeys: first && keysOf(first, n),
-    lastKeys: last && keysOf(last, n),
+    first: first && { keys: keysOf(first, n), resourceType: first.resource_type, id: first.id },
+    last: last && { keys: keysOf(last, n), resourceType: last.resource_type, id: last.id },
   };
   result.total = await total(tx, scope, req, result, TOTAL_CAP);
   result.included = matches.length ? await includes(tx, scope, req, matches) : [];

@@ -1,11 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { FhirError } from '../../core/errors.js';
 
 /*
  * Keyset paging cursors. A next (or previous) link carries where its page starts: the sort values
  * of the last (first) row of this page and its unique (resource_type, id), plus the first page's
- * time (the snapshot later pages are ordered by, see to-sql.ts). The cursor is signed with a key
- * derived from the tenant-context key, over the tenant, the base, the path and the normalized
+ * time (the snapshot later pages are ordered by, see to-sql.ts). The cursor is sealed with a key
+ * derived from the tenant-context key, bound to the tenant, the base, the path and the normalized
  * query: replayed in another tenant, on another base or with other parameters it is refused (400)
  * before any database work, so it can never page through rows its parameters did not select.
  */
@@ -46,14 +46,19 @@ function cursorKey(contextKey: string): Buffer {
   return key;
 }
 
-function mac(contextKey: string, binding: CursorBinding, payload: string): Buffer {
-  const bound = JSON.stringify([binding.scope, binding.base, binding.path, binding.query, payload]);
-  return createHmac('sha256', cursorKey(contextKey)).update(bound).digest();
-}
+const bound = (b: CursorBinding) => Buffer.from(JSON.stringify([b.scope, b.base, b.path, b.query]));
 
+/**
+ * AES-256-GCM with the binding as associated data: authenticated (a cursor of another tenant,
+ * base or query fails the tag) and opaque (a cursor names a row, which under an access policy's
+ * criteria the caller may not see).
+ */
 export function sealCursor(contextKey: string, binding: CursorBinding, cursor: PageCursor): string {
-  const payload = Buffer.from(JSON.stringify([cursor.dir, cursor.keys, cursor.type, cursor.id, cursor.snapshot])).toString('base64url');
-  return `${payload}.${mac(contextKey, binding, payload).toString('base64url')}`;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', cursorKey(contextKey), iv);
+  cipher.setAAD(bound(binding));
+  const text = Buffer.from(JSON.stringify([cursor.dir, cursor.keys, cursor.type, cursor.id, cursor.snapshot]));
+  return Buffer.concat([iv, cipher.update(text), cipher.final(), cipher.getAuthTag()]).toString('base64url');
 }
 
 const invalid = () => FhirError.badRequest(
@@ -61,20 +66,29 @@ const invalid = () => FhirError.badRequest(
   ['_cursor'],
 );
 
+function decrypt(contextKey: string, binding: CursorBinding, token: string): string {
+  if (token.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
+  const data = Buffer.from(token, 'base64url');
+  if (data.length < 12 + 16 + 1) throw invalid();
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', cursorKey(contextKey), data.subarray(0, 12));
+    decipher.setAAD(bound(binding));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    throw invalid(); // the tag does not match: not this binding's cursor, or altered
+  }
+}
+
 export function openCursor(contextKey: string, binding: CursorBinding, token: string): PageCursor {
-  if (token.length > MAX_CURSOR_CHARS) throw invalid();
-  const [payload = '', signature = '', ...rest] = token.split('.');
-  if (rest.length || !/^[A-Za-z0-9_-]+$/.test(payload) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw invalid();
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(contextKey, binding, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
+    parsed = JSON.parse(decrypt(contextKey, binding, token));
+  } catch (err) {
+    if (err instanceof FhirError) throw err;
     throw invalid();
   }
-  // Signed by us, so well formed; checked anyway, so a change of this format cannot mislead.
+  // Sealed by us, so well formed; checked anyway, so a change of this format cannot mislead.
   if (!Array.isArray(parsed) || parsed.length !== 5) throw invalid();
   const [dir, values, type, id, snapshot]: unknown[] = parsed;
   if ((dir !== 'after' && dir !== 'before') || typeof type !== 'string' || typeof id !== 'string' || typeof snapshot !== 'string') throw invalid();

@@ -46,17 +46,18 @@ function sortType(k: SortKey): string {
 }
 
 /**
- * The subject's current version as of the snapshot (the first page's time): later pages order
- * and count resources as they were then. A version newer than the snapshot is looked up in the
- * history (by its primary key, newest version at or before the snapshot); none, or a deletion:
- * the resource did not exist then.
+ * The subject's current version as of the snapshot (the first page's time, taken before its
+ * query): later pages order and count resources as they were then. A version written at or after
+ * the snapshot (the same millisecond counts as after: writes that follow the first page may share
+ * it) is replaced by the newest version before it from the history (by its primary key); none, or
+ * a deletion: the resource did not exist then.
  */
 function asOf(set: TableSet, snapshot: string, what: 'exists' | 'lastUpdated'): Fragment {
   const at = sql`${snapshot}::text::timestamptz`;
   const then = (column: string) => sql`(select ${raw(column)} from ${set.history} h where ${set.key('h')}h.resource_type = r.resource_type
-    and h.id = r.id and h.last_updated <= ${at} order by h.version_id desc limit 1)`;
-  if (what === 'exists') return sql`(r.last_updated <= ${at} or coalesce(${then('not h.deleted')}, false))`;
-  return sql`(case when r.last_updated <= ${at} then r.last_updated else ${then('h.last_updated')} end)`;
+    and h.id = r.id and h.last_updated < ${at} order by h.version_id desc limit 1)`;
+  if (what === 'exists') return sql`(r.last_updated < ${at} or coalesce(${then('not h.deleted')}, false))`;
+  return sql`(case when r.last_updated < ${at} then r.last_updated else ${then('h.last_updated')} end)`;
 }
 
 function sortColumn(k: SortKey, s: Subject, snapshot: string | undefined): Fragment {
