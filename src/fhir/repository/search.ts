@@ -135,41 +135,48 @@ async function readMany(tx: Tx, set: TableSet, keys: { t: string; i: string }[])
   return rows.map((r) => toVersion(r, set.name));
 }
 
+/** `*` (bare `_include=*` / `_revinclude=*`): any source type, by any reference parameter. */
+const anyType = (spec: IncludeSpec) => spec.type === '*';
+
 /** Targets of the sources' references; targets live in the sources' set, or the shared one. */
 async function forward(tx: Tx, scope: SearchScope, spec: IncludeSpec, sources: StoredVersion[]): Promise<StoredVersion[]> {
   const out: StoredVersion[] = [];
   for (const name of ['tenant', 'shared'] as const) {
-    const ids = sources.filter((v) => v.set === name && v.resourceType === spec.type).map((v) => v.id);
-    if (!ids.length) continue;
+    const from = sources.filter((v) => v.set === name && (anyType(spec) || v.resourceType === spec.type));
+    if (!from.length) continue;
     const set = setOf(name, scope);
     const target: Fragment = spec.target ? sql` and a.target_type = ${spec.target}` : sql``;
+    const codes: Fragment = anyType(spec) ? sql`` : sql` and a.code = any(${spec.codes}::text[])`;
     // Each source's reference rows by (tenant_id, id) (LATERAL, fenced), the rest compared outside:
     // told the code too, a planner without statistics may read every row of the code instead.
     const refs = await run<{ t: string; i: string }>(tx, sql`select distinct a.target_type as t, a.target_id as i
-      from unnest(${ids}::text[]) k(i) cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.id = k.i offset 0) a
-      where a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[]) and a.target_id is not null${target}`);
+      from unnest(${from.map((v) => v.resourceType)}::text[], ${from.map((v) => v.id)}::text[]) k(t, i)
+      cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.id = k.i offset 0) a
+      where a.resource_type = k.t${codes} and a.target_id is not null${target}`);
     out.push(...(await readMany(tx, set, refs)));
     if (name === 'tenant') out.push(...(await readMany(tx, SHARED_TABLES, refs.filter((r) => scope.shareable(r.t)))));
   }
   return out;
 }
 
-/** Resources of spec.type that refer to any of the targets by one of spec.codes. */
+/** Resources of spec.type (any, for `*`) that refer to any of the targets by one of spec.codes (any, for `*`). */
 async function reverse(tx: Tx, scope: SearchScope, spec: IncludeSpec, targets: StoredVersion[]): Promise<StoredVersion[]> {
-  const sets = scope.own.name === 'tenant' && scope.shareable(spec.type) ? [scope.own, SHARED_TABLES] : [scope.own];
+  const withShared = scope.own.name === 'tenant' && (anyType(spec) || scope.shareable(spec.type));
+  const sets = withShared ? [scope.own, SHARED_TABLES] : [scope.own];
   const restricted = spec.target ? targets.filter((t) => t.resourceType === spec.target) : targets;
   if (!restricted.length) return [];
+  const source: Fragment = anyType(spec) ? sql`true` : sql`a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[])`;
   const out: StoredVersion[] = [];
   for (const set of sets) {
     // From each target through the reverse reference index, then the sources by (tenant_id, id):
     // lookups per key (LATERAL), each fence saying only what its one index leads with (sql/0015),
     // never a scan of the tenant's rows, whatever the statistics.
     const rows = await run<VersionRow>(tx, sql`select r.* from (
-        select distinct a.id from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[]) as k(t, i)
+        select distinct a.resource_type as t, a.id from unnest(${restricted.map((t) => t.resourceType)}::text[], ${restricted.map((t) => t.id)}::text[]) as k(t, i)
         cross join lateral (select * from ${set.index('reference')} a where ${set.key('a')}a.target_type = k.t and a.target_id = k.i offset 0) a
-        where a.resource_type = ${spec.type} and a.code = any(${spec.codes}::text[])) m
+        where ${source}) m
       cross join lateral (select ${VERSION_COLUMNS} from ${set.current} r where ${set.key('r')}r.id = m.id offset 0) r
-      where r.resource_type = ${spec.type} and not r.deleted
+      where r.resource_type = m.t and not r.deleted
       limit ${MAX_INCLUDED}`);
     out.push(...rows.map((r) => toVersion(r, set.name)));
   }

@@ -64,9 +64,9 @@ export interface SortKey {
 }
 
 export interface IncludeSpec {
-  /** Source type (the type holding the reference). */
+  /** Source type (the type holding the reference); `*`: any type, by any reference parameter (bare `_include=*`). */
   type: string;
-  /** Reference parameter codes; all of the type's for `*`. */
+  /** Reference parameter codes; all of the type's for `Type:*`; empty for a bare `*`. */
   codes: string[];
   target?: string;
   iterate: boolean;
