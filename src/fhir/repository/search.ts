@@ -71,13 +71,14 @@ export const TOTAL_CAP = 1000;
 /**
  * `total`: free on a first page that holds everything; else a count that stops after `cap` + 1
  * rows: exact below the cap, above it absent, or with _total=estimate the planner's estimate
- * (never below the cap). _total=accurate counts every row (bounded by the statement timeout);
- * _total=none counts nothing.
+ * (never below the cap). _total=accurate and _summary=count count every row (bounded by the
+ * statement timeout); _total=none counts nothing.
  */
 async function total(tx: Tx, scope: SearchScope, req: SearchRequest, result: SearchResult, cap: number): Promise<number | undefined> {
   if (req.total === 'none' && req.summary !== 'count') return undefined;
   if (req.page === undefined && !result.hasMore && req.count > 0 && req.summary !== 'count') return result.matches.length;
-  const accurate = req.total === 'accurate';
+  // _summary=count asks for nothing but the count: always exact.
+  const accurate = req.total === 'accurate' || req.summary === 'count';
   const [row] = await run<{ total: number }>(tx, searchCountSql(req, scope, accurate ? undefined : cap));
   const counted = row?.total ?? 0;
   if (accurate || counted <= cap) return counted;
