@@ -29,6 +29,8 @@ export function bundleJson(
   const head: Record<string, unknown> = { resourceType: 'Bundle', type, timestamp: options.timestamp ?? new Date().toISOString() };
   if (options.total !== undefined) head.total = options.total;
   if (options.links?.length) head.link = options.links;
+  // No entry at all rather than an empty array (R4 JSON §2.6.2: arrays are never empty), e.g. _summary=count.
+  if (!options.entries.length) return JSON.stringify(head);
   const entries = options.entries.map(entryJson).join(',');
   return `${JSON.stringify(head).slice(0, -1)},"entry":[${entries}]}`;
 }

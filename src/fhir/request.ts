@@ -70,12 +70,9 @@ export function returnPreference(c: FhirContext): ReturnPreference {
   return 'representation';
 }
 
-/** `_count` bounded by the configured maximum; `_offset` for paging links. */
-export function paging(c: FhirContext, defaults: { defaultCount: number; maxCount: number }): { count: number; offset: number } {
-  return {
-    count: Math.min(nonNegative(c, '_count') ?? defaults.defaultCount, defaults.maxCount),
-    offset: nonNegative(c, '_offset') ?? 0,
-  };
+/** `_count` bounded by the configured maximum. */
+export function paging(c: FhirContext, defaults: { defaultCount: number; maxCount: number }): { count: number } {
+  return { count: Math.min(nonNegative(c, '_count') ?? defaults.defaultCount, defaults.maxCount) };
 }
 
 function nonNegative(c: FhirContext, name: string): number | undefined {

@@ -1,5 +1,6 @@
 import type { Deps } from '../../env.js';
-import { bundleJson, etag, fullUrl, type BundleLink } from '../bundle.js';
+import { bundleJson, etag, fullUrl } from '../bundle.js';
+import { openPaging, pagingLinks, takeCursor, type Paging } from './paging-links.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError } from '../../core/errors.js';
 import { idParam, instantParam, paging, resourceTypeParam } from '../request.js';
@@ -26,53 +27,55 @@ function entry(base: string, v: StoredVersion) {
   };
 }
 
-/** Paging links that repeat the request's own parameters with a new offset. */
-export function pageLinks(c: FhirContext, path: string, offset: number, count: number, hasMore: boolean): BundleLink[] {
-  const url = (o: number) => {
-    const params = new URLSearchParams(new URL(c.req.url).search);
-    params.set('_count', String(count));
-    params.set('_offset', String(o));
-    return `${c.var.fhirBase}${path}?${params.toString()}`;
-  };
-  const links: BundleLink[] = [{ relation: 'self', url: url(offset) }, { relation: 'first', url: url(0) }];
-  if (offset > 0) links.push({ relation: 'previous', url: url(Math.max(0, offset - count)) });
-  if (hasMore) links.push({ relation: 'next', url: url(offset + count) });
-  return links;
+/** History parameters the links repeat; others are ignored (R4 §3.1.0.12: `_at`, `_list` are not supported). */
+const HISTORY_PARAMS = new Set(['_since', '_count', '_cursor', '_format', '_pretty']);
+
+/** The query of a history: _count, _since and the page's cursor (paging-links.ts). */
+function historyQuery(c: FhirContext, deps: Deps, path: string): { q: HistoryQuery; paging: Paging } {
+  const params = [...new URL(c.req.url).searchParams.entries()];
+  if (params.some(([k]) => k === '_offset')) {
+    throw FhirError.badRequest('_offset is not supported: page with the Bundle\'s next and previous links (keyset paging with _cursor)', ['_offset']);
+  }
+  const { token, rest } = takeCursor(params);
+  const { count } = paging(c, deps.config);
+  const ignored = rest.map(([k]) => k).filter((k) => !HISTORY_PARAMS.has(k));
+  const p = openPaging(c, deps.db.contextKey, path, rest, token, count, ignored);
+  return { q: { count, since: since(c), page: p.cursor }, paging: p };
 }
 
-function sendHistory(c: FhirContext, page: Page, path: string, q: HistoryQuery): Response {
+function sendHistory(c: FhirContext, deps: Deps, page: Page, paging: Paging): Response {
   return sendJson(c, 200, bundleJson('history', {
-    links: pageLinks(c, path, q.offset, q.count, page.hasMore),
+    links: pagingLinks(deps.db.contextKey, paging, { ...page, snapshot: paging.cursor?.snapshot ?? new Date().toISOString() }),
     entries: page.versions.map((v) => entry(c.var.fhirBase, v)),
   }));
 }
 
 /** GET [base]/_history */
 export const systemHistory = (deps: Deps) => async (c: FhirContext) => {
-  const q: HistoryQuery = { ...paging(c, deps.config), since: since(c) };
+  const { q, paging } = historyQuery(c, deps, '/_history');
   const page = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => repo.history(q));
-  return sendHistory(c, page, '/_history', q);
+  return sendHistory(c, deps, page, paging);
 };
 
 /** GET [base]/[type]/_history */
 export const typeHistory = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
-  const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type };
-  const page = await withSession(c, deps, { check: 'access', interaction: 'history', type }, (repo) => repo.history(q));
-  return sendHistory(c, page, `/${type}/_history`, q);
+  const { q, paging } = historyQuery(c, deps, `/${type}/_history`);
+  const page = await withSession(c, deps, { check: 'access', interaction: 'history', type }, (repo) => repo.history({ ...q, type }));
+  return sendHistory(c, deps, page, paging);
 };
 
 /** GET [base]/[type]/[id]/_history */
 export const instanceHistory = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
   const id = idParam(c);
-  const q: HistoryQuery = { ...paging(c, deps.config), since: since(c), type, id };
+  const { q, paging } = historyQuery(c, deps, `/${type}/${id}/_history`);
   const page = await withSession(c, deps, { check: 'access', interaction: 'history', type, instance: true }, async (repo) => {
-    const result = await repo.history(q);
-    if (result.versions.length === 0 && q.offset === 0 && (await repo.read(type, id)) === undefined) {
+    const result = await repo.history({ ...q, type, id });
+    if (result.versions.length === 0 && q.page === undefined && (await repo.read(type, id)) === undefined) {
       throw FhirError.notFound(`${type}/${id} is not known`);
     }
     return result;
   });
-  return sendHistory(c, page, `/${type}/${id}/_history`, q);
+  return sendHistory(c, deps, page, paging);
 };

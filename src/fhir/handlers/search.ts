@@ -1,5 +1,6 @@
 import type { Deps } from '../../env.js';
-import { bundleJson, fullUrl, type BundleLink, type EntryParts } from '../bundle.js';
+import { bundleJson, fullUrl, type EntryParts } from '../bundle.js';
+import { openPaging, pagingLinks, takeCursor, type Paging } from './paging-links.js';
 import { withSession, type FhirContext } from '../context.js';
 import { FhirError, outcome } from '../../core/errors.js';
 import { isJsonObject } from '../../core/json.js';
@@ -33,31 +34,22 @@ export function strict(c: FhirContext): boolean {
   return handling === 'strict';
 }
 
-function parse(c: FhirContext, deps: Deps, types: string[], params: [string, string][], lookup?: ParamLookup): SearchRequest {
-  return parseSearch(types, params, { ...deps.config, base: c.var.fhirBase, strict: strict(c), params: lookup });
-}
-
 /**
- * Parsed in the session: the parameters a search may use are its scope's (the tenant's own
- * SearchParameters among them), known once the door has read the tenant's row.
+ * The parsed search and its paging: the links' parameters, the cursor opened (400 when it is not
+ * this search's). Parsed in the session: the parameters a search may use are its scope's (the
+ * tenant's own SearchParameters among them), known once the door has read the tenant's row.
  */
-async function parseAndSearch(repo: Repository, parseWith: (lookup: ParamLookup) => SearchRequest): Promise<{ req: SearchRequest; result: SearchResult }> {
-  const req = parseWith(await repo.searchParams());
-  return { req, result: await repo.search(req) };
+function parse(c: FhirContext, deps: Deps, types: string[], path: string, params: [string, string][], lookup: ParamLookup, omit: (k: string) => boolean = () => false) {
+  const { token, rest } = takeCursor(params);
+  const req = parseSearch(types, rest.filter(([k]) => !omit(k)), { ...deps.config, base: c.var.fhirBase, strict: strict(c), params: lookup });
+  const paging = openPaging(c, deps.db.contextKey, path, rest, token, req.count, req.ignored);
+  req.page = paging.cursor;
+  return { req, paging };
 }
 
-/** Links repeat the search as a GET with the same parameters and a new _offset: replayed by another tenant they search that tenant's data. */
-function links(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, hasMore: boolean): BundleLink[] {
-  const url = (offset: number) => {
-    const q = new URLSearchParams(params.filter(([k]) => k !== '_offset' && k !== '_count'));
-    q.set('_count', String(req.count));
-    q.set('_offset', String(offset));
-    return `${c.var.fhirBase}${path}?${q.toString()}`;
-  };
-  const out: BundleLink[] = [{ relation: 'self', url: url(req.offset) }, { relation: 'first', url: url(0) }];
-  if (req.offset > 0) out.push({ relation: 'previous', url: url(Math.max(0, req.offset - req.count)) });
-  if (hasMore) out.push({ relation: 'next', url: url(req.offset + req.count) });
-  return out;
+async function parseAndSearch(repo: Repository, parseWith: (lookup: ParamLookup) => { req: SearchRequest; paging: Paging }) {
+  const parsed = parseWith(await repo.searchParams());
+  return { ...parsed, result: await repo.search(parsed.req) };
 }
 
 function body(v: StoredVersion, req: SearchRequest): string | null {
@@ -66,23 +58,23 @@ function body(v: StoredVersion, req: SearchRequest): string | null {
   return isJsonObject(parsed) ? JSON.stringify(summarize(parsed, req.summary, req.elements)) : v.body;
 }
 
-function searchBundle(c: FhirContext, path: string, params: [string, string][], req: SearchRequest, result: SearchResult): string {
+function searchBundle(c: FhirContext, deps: Deps, paging: Paging, req: SearchRequest, result: SearchResult): string {
   const entry = (mode: 'match' | 'include') => (v: StoredVersion): EntryParts => ({ fullUrl: fullUrl(c.var.fhirBase, v), search: { mode }, resource: body(v, req) });
   const entries = [...result.matches.map(entry('match')), ...result.included.map(entry('include'))];
   if (req.ignored.length) {
     const issues = req.ignored.map((k) => ({ severity: 'warning' as const, code: 'not-supported', diagnostics: `Search parameter "${k.slice(0, 80)}" is not supported and was ignored` }));
     entries.push({ search: { mode: 'outcome' }, resource: JSON.stringify(outcome(issues)) });
   }
-  return bundleJson('searchset', { total: result.total, links: links(c, path, params, req, result.hasMore), entries });
+  return bundleJson('searchset', { total: result.total, links: pagingLinks(deps.db.contextKey, paging, result), entries });
 }
 
 /** GET [base]/[type]?... and POST [base]/[type]/_search */
 export const search = (deps: Deps) => async (c: FhirContext) => {
   const type = resourceTypeParam(c, deps);
   const params = await searchParams(c);
-  const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type },
-    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, [type], params, lookup)));
-  return sendJson(c, 200, searchBundle(c, `/${type}`, params, req, result));
+  const { req, paging, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type },
+    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, [type], `/${type}`, params, lookup)));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };
 
 /** GET [base]?_type=A,B&... : common parameters across the listed types (all types without _type). */
@@ -94,9 +86,9 @@ export const systemSearch = (deps: Deps) => async (c: FhirContext) => {
   for (const t of listed) if (!inScope(t)) throw FhirError.badRequest(`Unknown resource type "${t.slice(0, 60)}" in _type`, ['_type']);
   const types = listed.length ? [...new Set(listed)] : resourceTypes().filter(inScope);
   // Each type is checked by the repository's search (those the caller may not search are left out).
-  const { req, result } = await withSession(c, deps, { check: 'each-part', write: false },
-    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, types, params.filter(([k]) => k !== '_type'), lookup)));
-  return sendJson(c, 200, searchBundle(c, '', params, req, result));
+  const { req, paging, result } = await withSession(c, deps, { check: 'each-part', write: false },
+    (repo) => parseAndSearch(repo, (lookup) => parse(c, deps, types, '', params, lookup, (k) => k === '_type')));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };
 
 /**
@@ -114,24 +106,23 @@ export const compartmentSearch = (deps: Deps) => async (c: FhirContext) => {
   const members = patientCompartment();
   const params = await searchParams(c);
   const clause = { kind: 'compartment' as const, codes: members, ownerType: 'Patient', ownerId: id, self: true };
+  const inCompartment = (path: string, types: string[]) => (lookup: ParamLookup) => {
+    const parsed = parse(c, deps, types, path, params, lookup, (k) => k === '_type');
+    parsed.req.clauses.push(clause);
+    return parsed;
+  };
   if (all !== '*') {
     const type = resourceTypeParam(c, deps);
     if (!members[type]?.length) throw FhirError.notFound(`${type} is not in the Patient compartment`);
-    const { req, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type }, (repo) => parseAndSearch(repo, (lookup) => {
-      const req = parse(c, deps, [type], params, lookup);
-      req.clauses.push(clause);
-      return req;
-    }));
-    return sendJson(c, 200, searchBundle(c, `/Patient/${id}/${type}`, params, req, result));
+    const { req, paging, result } = await withSession(c, deps, { check: 'access', interaction: 'search', type },
+      (repo) => parseAndSearch(repo, inCompartment(`/Patient/${id}/${type}`, [type])));
+    return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
   }
   const listed = params.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).filter(Boolean);
   for (const t of listed) if (!members[t]?.length) throw FhirError.badRequest(`"${t.slice(0, 60)}" in _type is not a type of the Patient compartment`, ['_type']);
   const types = listed.length ? [...new Set(listed)] : Object.keys(members).filter((t) => members[t]?.length);
   // As a system search: the repository leaves out the types the caller may not search.
-  const { req, result } = await withSession(c, deps, { check: 'each-part', write: false }, (repo) => parseAndSearch(repo, (lookup) => {
-    const req = parse(c, deps, types, params.filter(([k]) => k !== '_type'), lookup);
-    req.clauses.push(clause);
-    return req;
-  }));
-  return sendJson(c, 200, searchBundle(c, `/Patient/${id}/*`, params, req, result));
+  const { req, paging, result } = await withSession(c, deps, { check: 'each-part', write: false },
+    (repo) => parseAndSearch(repo, inCompartment(`/Patient/${id}/*`, types)));
+  return sendJson(c, 200, searchBundle(c, deps, paging, req, result));
 };

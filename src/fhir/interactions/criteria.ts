@@ -33,7 +33,7 @@ export function criteriaParams(raw: string, type: string): Criteria {
 export async function findMatches(repo: Repository, search: SearchOptions, type: string, params: Criteria, limit: number): Promise<StoredVersion[]> {
   const req = parseSearch([type], params, { ...search, strict: true, params: await repo.searchParams() });
   await repo.lockCriteria(type, new URLSearchParams(params).toString());
-  const result = await repo.search({ ...req, count: limit + 1, offset: 0, include: [], revinclude: [], total: 'none', summary: undefined, elements: undefined, sort: [] });
+  const result = await repo.search({ ...req, count: limit + 1, page: undefined, include: [], revinclude: [], total: 'none', summary: undefined, elements: undefined, sort: [] });
   return result.matches;
 }
 

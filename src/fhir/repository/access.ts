@@ -22,7 +22,7 @@ export function criteriaClause(type: string, criteria: readonly string[]): Claus
 /** A search that finds exactly which of `ids` meet the criteria. */
 export function visibilityRequest(type: string, ids: string[], criteria: readonly string[]): SearchRequest {
   return {
-    types: [type], clauses: [{ kind: 'id', ids }, criteriaClause(type, criteria)], count: ids.length, offset: 0, sort: [],
+    types: [type], clauses: [{ kind: 'id', ids }, criteriaClause(type, criteria)], count: ids.length, sort: [],
     total: 'none', summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
   };
 }

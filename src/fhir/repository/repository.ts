@@ -5,6 +5,7 @@ import { toVersion, VERSION_COLUMNS, type StoredVersion, type VersionRow } from 
 import { deleteResource, writeVersions, type WriteItem, type WriteResult } from './write.js';
 import type { JsonObject } from '../../core/json.js';
 import type { SearchRequest } from '../search/query.js';
+import type { PageCursor } from '../search/cursor.js';
 import { runSearch, searchScope, type SearchResult } from './search.js';
 import { everything, type EverythingPage, type EverythingQuery } from './everything.js';
 import type { AccessGate } from '../../auth/gate.js';
@@ -45,12 +46,18 @@ export interface HistoryQuery {
   id?: string;
   since?: string;
   count: number;
-  offset: number;
+  /** Keyset paging: where this page starts; its keys are [last_updated, version_id] as text. */
+  page?: PageCursor;
 }
 
 export interface Page {
   versions: StoredVersion[];
+  /** Another page after this one (before it, for a page reached through a previous link). */
   hasMore: boolean;
+  hasPrevious: boolean;
+  /** The first and last version listed, keyed [last_updated, version_id] as text: where the pages around start. */
+  first?: { keys: string[]; resourceType: string; id: string };
+  last?: { keys: string[]; resourceType: string; id: string };
 }
 
 /**
@@ -172,15 +179,32 @@ export class Repository {
     if (q.type !== undefined) where.push(sql`resource_type = ${q.type}`);
     if (q.id !== undefined) where.push(sql`id = ${q.id}`);
     if (q.since !== undefined) where.push(sql`last_updated >= ${q.since}::text::timestamptz`);
-    const rows = await run<VersionRow>(
+    // Versions never change and a new one is newer than every listed one, so a keyset on the
+    // order (newest first, then type, id, version) neither repeats nor skips one between pages.
+    const back = q.page?.dir === 'before';
+    if (q.page !== undefined) {
+      const [lu = null, vid = null] = q.page.keys;
+      const [lt, gt] = back ? ['>', '<'] : ['<', '>'];
+      where.push(sql`(last_updated ${raw(lt)} ${lu}::text::timestamptz or (last_updated = ${lu}::text::timestamptz
+        and ((resource_type, id) ${raw(gt)} (${q.page.type}, ${q.page.id}) or (resource_type = ${q.page.type} and id = ${q.page.id} and version_id ${raw(lt)} ${vid}::text::int))))`);
+    }
+    const order = back ? 'last_updated asc, resource_type desc, id desc, version_id asc' : 'last_updated desc, resource_type, id, version_id desc';
+    const fetched = await run<VersionRow & { k0: string }>(
       this.tx,
-      sql`select ${VERSION_COLUMNS} from ${ts.history}
+      sql`select ${VERSION_COLUMNS}, last_updated::text as k0 from ${ts.history}
           where ${ts.key()}${where.length ? join(where, ' and ') : raw('true')}
-          order by last_updated desc, resource_type, id, version_id desc
-          limit ${q.count + 1} offset ${q.offset}`,
+          order by ${raw(order)}
+          limit ${q.count + 1}`,
     );
-    const p = page(rows.map((r) => toVersion(r, ts.name)), q.count);
-    return { ...p, versions: await this.visible(p.versions, 'history') };
+    const rows = fetched.slice(0, q.count);
+    if (back) rows.reverse();
+    const more = fetched.length > q.count;
+    const bound = (r: (typeof rows)[number] | undefined) => r && { keys: [r.k0, String(r.version_id)], resourceType: r.resource_type, id: r.id };
+    const versions = await this.visible(rows.map((r) => toVersion(r, ts.name)), 'history');
+    return {
+      versions, hasMore: back ? true : more, hasPrevious: back ? more : q.page !== undefined,
+      first: bound(rows[0]), last: bound(rows[rows.length - 1]),
+    };
   }
 
   /** FHIR search over the scope's own set and, for shareable types, the shared one. */
@@ -264,8 +288,4 @@ export class Repository {
     await this.assertWritable([{ type, id, input: {}, interaction: 'delete' }], 'before');
     return deleteResource(this.tx, this, type, id, ifMatch);
   }
-}
-
-function page(versions: StoredVersion[], count: number): Page {
-  return { versions: versions.slice(0, count), hasMore: versions.length > count };
 }

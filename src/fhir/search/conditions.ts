@@ -88,6 +88,7 @@ export function numberCondition(value: Fragment, q: NumberQuery): Fragment {
     case 'ge': return sql`${value} >= ${f8(q.value)}`;
     case 'le': return sql`${value} <= ${f8(q.value)}`;
     case 'ap': {
+      // Approximately: within 10% of the value (R4 recommends 10%; HAPI uses it).
       const a = q.value * 0.9;
       const b = q.value * 1.1;
       return sql`(${value} >= ${f8(Math.min(a, b))} and ${value} <= ${f8(Math.max(a, b))})`;
@@ -103,6 +104,11 @@ function rangeCondition(c: { low: Fragment; high: Fragment }, q: NumberQuery): F
     case 'gt': case 'sa': case 'ge': return sql`${hi} >= ${f8(q.value)}`;
     case 'lt': case 'eb': case 'le': return sql`${lo} <= ${f8(q.value)}`;
     case 'ne': return sql`not (${lo} <= ${f8(q.value)} and ${hi} >= ${f8(q.value)})`;
+    case 'ap': {
+      // The range overlaps value ± 10% (as HAPI).
+      const [a, b] = [q.value * 0.9, q.value * 1.1];
+      return sql`(${lo} <= ${f8(Math.max(a, b))} and ${hi} >= ${f8(Math.min(a, b))})`;
+    }
     default: return sql`(${lo} <= ${f8(q.value)} and ${hi} >= ${f8(q.value)})`;
   }
 }
@@ -120,10 +126,21 @@ export function quantityCondition(c: QuantityColumns & { canonical?: Omit<Quanti
   return sql`((${quantityCondition({ ...c.canonical, system: raw('null') }, canonical)}) or (${plain}))`;
 }
 
+const URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * :below and :above compare URL paths, segment by segment (R4 §3.1.1.4.7: they apply to URLs
+ * only): `a/b` is below `a`, `ab` is not. A URN (or any value that is not a URL) has no path:
+ * it is below or above itself only.
+ */
 export function uriCondition(value: Fragment, m: UriMatch): Fragment {
-  if (m.mode === 'below') return sql`${value} >= ${m.value} and ${value} < ${m.value + MAX}`;
-  if (m.mode === 'above') return sql`starts_with(${m.value}, ${value})`;
-  return sql`${value} = ${m.value}`;
+  const v = m.value;
+  if (m.mode === 'eq' || !URL.test(v)) return sql`${value} = ${v}`;
+  if (m.mode === 'below') {
+    const dir = v.endsWith('/') ? v : `${v}/`;
+    return sql`(${value} = ${v} or (${value} >= ${dir} and ${value} < ${dir + MAX}))`;
+  }
+  return sql`(starts_with(${v}, ${value}) and (${value} = ${v} or right(${value}, 1) = '/' or substr(${v}, length(${value}) + 1, 1) = '/'))`;
 }
 
 /** The condition of one value on an index row aliased `a` of the value's own table. */

@@ -35,7 +35,7 @@ export function parseSearch(types: string[], params: [string, string][], options
     throw new FhirError(400, 'too-costly', `At most ${options.maxSearchParams} search parameters are accepted (MAX_SEARCH_PARAMS); this search has ${params.length}`);
   }
   const req: SearchRequest = {
-    types, clauses: [], count: options.defaultCount, offset: 0, sort: [], total: undefined,
+    types, clauses: [], count: options.defaultCount, sort: [], total: undefined,
     summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
   };
   for (const [key, value] of params) {
@@ -90,7 +90,9 @@ function nonNegative(key: string, value: string): number {
 function resultParam(req: SearchRequest, key: string, value: string, options: ParseOptions): void {
   switch (key) {
     case '_count': req.count = Math.min(nonNegative(key, value), options.maxCount); return;
-    case '_offset': req.offset = nonNegative(key, value); return;
+    case '_offset':
+      // Offsets shift when data changes between pages; the links carry a keyset cursor instead.
+      throw FhirError.badRequest('_offset is not supported: page with the Bundle\'s next and previous links (keyset paging with _cursor)', [key]);
     case '_total':
       if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('_total must be none, estimate or accurate', [key]);
       req.total = value; return;
@@ -124,6 +126,8 @@ function sortKey(types: string[], raw: string, options: ParseOptions): SortKey {
 
 /** `_include=Type:param[:target]`, `*` for every reference parameter of the type (R4 §3.1.1.5.5). */
 function includeSpec(key: string, value: string, types: string[] | undefined, iterate: boolean, options: ParseOptions): IncludeSpec {
+  // Bare `*`: every reference of the matches (_include), every resource referring to them (_revinclude); as HAPI.
+  if (value === '*') return { type: '*', codes: [], iterate };
   const [type = '', code = '', target] = value.split(':');
   const bad = () => FhirError.badRequest(`Invalid ${key} "${value.slice(0, 80)}": expected Type:parameter[:targetType]`, [key]);
   if (!isResourceType(type) || (target !== undefined && !isResourceType(target))) throw bad();
@@ -143,7 +147,9 @@ function parseClause(types: string[], key: string, value: string, options: Parse
   if (key.startsWith('_has:')) return parseHas(types, key, value, options, depth);
   const dot = key.indexOf('.');
   const head = dot < 0 ? key : key.slice(0, dot);
-  const [code = '', modifier] = head.split(':');
+  const [code = '', modifier, ...more] = head.split(':');
+  // One modifier per parameter (R4 §3.1.1.5.2): `name:exact:contains` has no meaning.
+  if (more.length) throw FhirError.badRequest(`Parameter ${key.slice(0, 80)} has more than one modifier`, [key.slice(0, 80)]);
   if (code === '_id' && dot < 0) {
     if (modifier !== undefined) throw FhirError.badRequest(`Modifier :${modifier} is not supported on _id`, [key]);
     return { kind: 'id', ids: commaValues(key, value, options).map(unescape) };
@@ -155,14 +161,47 @@ function parseClause(types: string[], key: string, value: string, options: Parse
   if (UNSUPPORTED.has(code)) return undefined;
   const defs = types.map((t) => paramOf(options.params, t, code));
   const def = defs[0];
-  if (def === undefined || defs.some((d) => d === undefined || d.type !== def.type) || def.type === 'special' || def.expression === null) return undefined;
+  // Across several types (system search, _type) only parameters common to all of them (R4 §3.2.1.5.4);
+  // one that only some know is an error, not ignored (as HAPI).
+  if (defs.some((d) => d !== undefined) && defs.some((d) => d === undefined || d.type !== defs.find(Boolean)?.type)) {
+    throw FhirError.badRequest(`Search parameter ${code.slice(0, 60)} is not defined for every searched type (${types.slice(0, 10).join(', ')}${types.length > 10 ? ', ...' : ''})`, [key.slice(0, 80)]);
+  }
+  if (def === undefined || def.type === 'special' || def.expression === null) return undefined;
   if (dot >= 0) return parseChain(def, modifier, key, key.slice(dot + 1), value, options, depth);
   if (modifier === 'missing') return { kind: 'missing', def, missing: parseBoolean(key, value) };
   // :not-in is :in negated (R4: no code of the resource is in the value set), as :not is of a code.
   const negate = modifier === 'not' || modifier === 'not-in';
   if (negate && def.type !== 'token') throw FhirError.badRequest(`Modifier :${modifier} applies to token parameters only`, [key]);
-  const values = commaValues(key, value, options).map((v) => valueMatch(key, def.type, def, modifier === 'not' ? undefined : modifier === 'not-in' ? 'in' : modifier, v, options));
+  const raws = commaValues(key, value, options);
+  const bad = modifier === undefined || modifier === 'not' ? raws.find((v) => !wellFormedMeta(code, v)) : undefined;
+  if (bad !== undefined) {
+    // A value no resource can hold: 400 when strict, else ignored like an unknown parameter (as HAPI).
+    if (options.strict) throw FhirError.badRequest(`Invalid value "${bad.slice(0, 60)}" for ${code}`, [key.slice(0, 80)]);
+    return undefined;
+  }
+  const values = raws.map((v) => valueMatch(key, def.type, def, modifier === 'not' ? undefined : modifier === 'not-in' ? 'in' : modifier, v, options));
   return { kind: 'param', def, values, negate };
+}
+
+/** R4 datatypes: a uri has no whitespace, a code no leading, trailing or double whitespace. */
+const URI = /^\S+$/;
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const CODE = /^\S+( \S+)*$/;
+
+/** Whether a value of `_tag`, `_security` (Coding), `_profile` (canonical) or `_source` (uri) is one a resource can hold. */
+function wellFormedMeta(code: string, raw: string): boolean {
+  switch (code) {
+    case '_tag':
+    case '_security': {
+      const parts = splitEscaped(raw, '|').map(unescape);
+      if (parts.length > 2) return false;
+      const [system, value] = parts.length === 2 ? parts : [undefined, parts[0]];
+      return (system === undefined || system === '' || URI.test(system)) && (value === undefined || value === '' || CODE.test(value));
+    }
+    case '_profile': return ABSOLUTE_URI.test(unescape(raw));
+    case '_source': return URI.test(unescape(raw));
+    default: return true;
+  }
 }
 
 function parseChain(def: SearchParamDef, modifier: string | undefined, key: string, rest: string, value: string, options: ParseOptions, depth: number): Clause {
@@ -224,7 +263,14 @@ function valueMatch(key: string, type: SearchParamType, def: SearchParamDef | Co
       if (modifier === 'identifier') return { type, m: { identifier: parseToken(key, raw) } };
       const ref = parseReference(key, raw, options.base);
       if (typeModifier) {
-        if (ref.url !== undefined || (ref.type !== undefined && ref.type !== modifier)) throw FhirError.badRequest(`:${modifier} takes an id`, [key]);
+        // Our own base was stripped (parseReference); another server's URL matches only resources
+        // holding that absolute reference, and must name a resource of the modifier's type.
+        if (ref.url !== undefined) {
+          const named = /\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(\/_history\/[^/]+)?$/.exec(ref.url)?.[1];
+          if (named !== modifier) throw FhirError.badRequest(`:${modifier} takes an id, ${modifier}/id or the URL of a ${modifier}`, [key]);
+          return { type, m: { url: ref.url } };
+        }
+        if (ref.type !== undefined && ref.type !== modifier) throw FhirError.badRequest(`:${modifier} takes an id or ${modifier}/id`, [key]);
         return { type, m: { type: modifier, id: ref.id } };
       }
       return { type, m: ref };

@@ -1,3 +1,4 @@
+import type { PageCursor } from './cursor.js';
 import type { SearchParamDef } from './types.js';
 import type { DateQuery, NumberQuery, QuantityQuery, ReferenceQuery, TokenQuery } from './parse-values.js';
 
@@ -8,7 +9,8 @@ export interface SearchRequest {
   /** AND of clauses. */
   clauses: Clause[];
   count: number;
-  offset: number;
+  /** Keyset paging: where this page starts (absent: the first page). */
+  page?: PageCursor;
   sort: SortKey[];
   total: 'none' | 'estimate' | 'accurate' | undefined;
   summary: 'true' | 'false' | 'text' | 'data' | 'count' | undefined;
@@ -76,9 +78,9 @@ export interface SortKey {
 }
 
 export interface IncludeSpec {
-  /** Source type (the type holding the reference). */
+  /** Source type (the type holding the reference); `*`: any type, by any reference parameter (bare `_include=*`). */
   type: string;
-  /** Reference parameter codes; all of the type's for `*`. */
+  /** Reference parameter codes; all of the type's for `Type:*`; empty for a bare `*`. */
   codes: string[];
   target?: string;
   iterate: boolean;

@@ -39,7 +39,7 @@ const models = new Map<string, CodeSystemModel>();
 
 function request(type: TerminologyType, clauses: Clause[]): SearchRequest {
   return {
-    types: [type], clauses, count: MAX_CANDIDATES, offset: 0, sort: [{ code: '_lastUpdated', descending: true }], total: 'none',
+    types: [type], clauses, count: MAX_CANDIDATES, sort: [{ code: '_lastUpdated', descending: true }], total: 'none',
     summary: undefined, elements: undefined, include: [], revinclude: [], ignored: [],
   };
 }

@@ -128,8 +128,12 @@ describe('the same searches from another tenant', () => {
     const abbottId = patientOf(abbott).id;
     const b = await search('syn-b', `/Observation?patient=${abbottId}&_count=5`);
     const next = b.link.find((l) => l.relation === 'next')!.url;
-    const replay = await search('syn-a', next.slice(`${BASE}/fhir`.length));
-    expect(replay.entry ?? []).toEqual([]);
+    // The cursor is bound to the tenant: refused before any row is read.
+    const replay = await s.fhir('syn-a', next.slice(`${BASE}/fhir`.length));
+    expect(replay.status).toBe(400);
+    const oo = await replay.json();
+    expect(oo.resourceType).toBe('OperationOutcome');
+    expect(oo.entry).toBeUndefined();
     const own = await search('syn-b', next.slice(`${BASE}/fhir`.length));
     expect(matchIds(own)).toHaveLength(5);
   });
