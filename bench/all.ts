@@ -1,7 +1,7 @@
 /**
- * npm run bench: every benchmark of issue 7 in one run, on one throwaway PostgreSQL 15 cluster
+ * npm run bench: every benchmark of issues 7 and 15 in one run, on one throwaway PostgreSQL 15 cluster
  * (and an embedded PGlite), so the ratios compare measurements taken side by side. Prints each
- * table, then the targets; writes bench/results/*.json and bench/results/summary.json.
+ * table, then issue 15's targets table (measure | now | target | met?); writes bench/results/*.json and bench/results/summary.json.
  */
 import { rmSync } from 'node:fs';
 import { runCrud } from './crud.js';
@@ -9,8 +9,9 @@ import { runEmbedded } from './embedded.js';
 import { runIngest } from './ingest.js';
 import { runNeighbour } from './neighbour.js';
 import { BenchContext } from './lib/context.js';
-import { printTargets, readSummary } from './lib/results.js';
+import { printIssueTable, readSummary } from './lib/results.js';
 import { runNoisy } from './noisy.js';
+import { runPeer } from './peer.js';
 import { runProfile } from './profile.js';
 import { runRead } from './read.js';
 import { runSearch } from './search.js';
@@ -19,6 +20,7 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['read', runRead],
   ['search', runSearch],
   ['crud', runCrud],
+  ['peer', runPeer],
   ['ingest', runIngest],
   ['profile', runProfile],
   ['noisy', runNoisy],
@@ -44,4 +46,4 @@ try {
   await ctx.close();
 }
 console.log(`\n===== targets (${Math.round((performance.now() - started) / 1000)} s in all)`);
-printTargets(readSummary());
+printIssueTable(readSummary());
