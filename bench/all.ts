@@ -12,6 +12,7 @@ import { BenchContext } from './lib/context.js';
 import { printIssueTable, readSummary } from './lib/results.js';
 import { runNoisy } from './noisy.js';
 import { runPeer } from './peer.js';
+import { runContextCpu } from './context-cpu.js';
 import { runProfile } from './profile.js';
 import { runRead } from './read.js';
 import { runSearch } from './search.js';
@@ -21,6 +22,7 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['search', runSearch],
   ['crud', runCrud],
   ['peer', runPeer],
+  ['context', runContextCpu],
   ['ingest', runIngest],
   ['profile', runProfile],
   ['noisy', runNoisy],
