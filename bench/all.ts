@@ -32,7 +32,8 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
 const optIn: typeof steps = [['neighbour', runNeighbour]];
 const only = process.env.BENCH_ONLY?.split(',');
 
-rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
+// A full run starts the summary afresh; BENCH_ONLY updates the rows of the benchmarks it runs.
+if (!only) rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
 const ctx = new BenchContext();
 const onSignal = () => void ctx.close().finally(() => process.exit(130));
 process.once('SIGINT', onSignal);

@@ -1,13 +1,14 @@
 /**
  * Issue 15 (4): what entering the keyed tenant context and the one-statement read cost
  * PostgreSQL, inside one backend (no client, no network: CPU time of the backend from /proc),
- * before and after sql/0022, in alternating rounds. The "before" functions are the definitions of
+ * before and after sql/0022 (the one-statement read), in alternating rounds. The "before" functions are the definitions of
  * sql/0014 (open_context) and sql/0017 (read_resource) as they stand in those files, created
  * under other names in a database of their own; everything runs as the unprivileged API login
  * with RLS in force. Variants, each a loop of BENCH_CONTEXT_N transactions (a procedure that
  * COMMITs after each):
  *   pk            set role fhir_app + a primary-key SELECT, no context: RLS hides every row (the floor)
- *   open_context  set role + open_context(key, tenant, 'tenant'), before / after
+ *   open_context  set role + open_context(key, tenant, 'tenant'), sql/0014's definition / the live one
+ *                 (the same since sql/0022 left it alone: a calibration of the method, ≈ 1.0)
  *   pk+context    set role + open_context + the primary-key SELECT (one tenant() check), after
  *   read          fhir_private.read_resource(...) of a current version, before / after
  * Run: npm run bench:context

@@ -95,7 +95,8 @@ export async function runPeer(ctx: BenchContext) {
   const cluster = await ctx.cluster();
   const dir = mkdtempSync(join(tmpdir(), 'fhir-bench-peer-pglite-'));
   ctx.onClose(() => rmSync(dir, { recursive: true, force: true }));
-  const lite = await startServer({ dataDir: join(dir, 'data') });
+  // PGlite migrates on its first start: minutes on a loaded box.
+  const lite = await startServer({ dataDir: join(dir, 'data'), healthyWithinMs: 300_000 });
   ctx.onClose(() => lite.stop());
   const peer = await startPeer();
   ctx.onClose(() => peer.stop());
