@@ -1,7 +1,7 @@
 /**
- * npm run bench: every benchmark of issue 7 in one run, on one throwaway PostgreSQL 15 cluster
+ * npm run bench: every benchmark of issues 7 and 15 in one run, on one throwaway PostgreSQL 15 cluster
  * (and an embedded PGlite), so the ratios compare measurements taken side by side. Prints each
- * table, then the targets; writes bench/results/*.json and bench/results/summary.json.
+ * table, then issue 15's targets table (measure | now | target | met?); writes bench/results/*.json and bench/results/summary.json.
  */
 import { rmSync } from 'node:fs';
 import { runCrud } from './crud.js';
@@ -9,8 +9,10 @@ import { runEmbedded } from './embedded.js';
 import { runIngest } from './ingest.js';
 import { runNeighbour } from './neighbour.js';
 import { BenchContext } from './lib/context.js';
-import { printTargets, readSummary } from './lib/results.js';
+import { printIssueTable, readSummary } from './lib/results.js';
 import { runNoisy } from './noisy.js';
+import { runPeer } from './peer.js';
+import { runContextCpu } from './context-cpu.js';
 import { runProfile } from './profile.js';
 import { runRead } from './read.js';
 import { runSearch } from './search.js';
@@ -19,6 +21,8 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['read', runRead],
   ['search', runSearch],
   ['crud', runCrud],
+  ['peer', runPeer],
+  ['context', runContextCpu],
   ['ingest', runIngest],
   ['profile', runProfile],
   ['noisy', runNoisy],
@@ -28,7 +32,8 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
 const optIn: typeof steps = [['neighbour', runNeighbour]];
 const only = process.env.BENCH_ONLY?.split(',');
 
-rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
+// A full run starts the summary afresh; BENCH_ONLY updates the rows of the benchmarks it runs.
+if (!only) rmSync(new URL('./results/summary.json', import.meta.url), { force: true });
 const ctx = new BenchContext();
 const onSignal = () => void ctx.close().finally(() => process.exit(130));
 process.once('SIGINT', onSignal);
@@ -44,4 +49,4 @@ try {
   await ctx.close();
 }
 console.log(`\n===== targets (${Math.round((performance.now() - started) / 1000)} s in all)`);
-printTargets(readSummary());
+printIssueTable(readSummary());

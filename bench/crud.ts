@@ -49,8 +49,10 @@ export async function runCrud(ctx: BenchContext) {
   const at50 = runs[50];
   if (!at50) return [];
   return recordTargets([
-    { id: 'crud-50-rps', benchmark: 'crud', description: 'CRUD mix at 50 clients, throughput', op: '>=', threshold: 2500, measured: Math.round(at50.rps), unit: 'req/s' },
-    { id: 'crud-50-p99', benchmark: 'crud', description: 'CRUD mix at 50 clients, p99 latency', op: '<=', threshold: 50, measured: at50.p99, unit: 'ms' },
+    // Issue 15: Aidbox's published CRUD rate per CPU (≈ 650) on our 2 cores, PostgreSQL and the load generator included.
+    { id: 'crud-50-rps', benchmark: 'crud', description: 'CRUD mix at 50 clients, throughput', op: '>=', threshold: 1300, measured: Math.round(at50.rps), unit: 'req/s', detail: `CPU ms/req server ${at50.cpu.server}, PostgreSQL ${at50.cpu.postgres}, load generator ${at50.cpu.loadGenerator}` },
+    { id: 'crud-50-p99', benchmark: 'crud', description: 'CRUD mix at 50 clients, p99 latency', op: '<=', threshold: 100, measured: at50.p99, unit: 'ms', detail: `p50 ${at50.p50} ms` },
+    { id: 'crud-50-server-cpu', benchmark: 'crud', description: 'CPU per CRUD request, server process (50 clients)', op: '<=', threshold: 0.6, measured: at50.cpu.server, unit: 'ms' },
   ]);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The diagnosis behind the numbers: where a read by id and the CRUD mix spend their time.
  * For each scenario a second server on the same database runs under `node --cpu-prof` for the
- * load (autocannon / the CRUD process, as in bench/read.ts and bench/crud.ts; and the Synthea ingest), with
+ * load (autocannon / the CRUD process, as in bench/read.ts and bench/crud.ts; POST Patient at 32
+ * connections, as bench/peer.ts creates; and the Synthea ingest), with
  * pg_stat_statements reset before it, and reports:
  *   - CPU ms per request of the server process, of PostgreSQL (all backends) and of the load generator
  *   - statements and database execution time per request (pg_stat_statements)
@@ -14,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchContext, DATA_TENANT, POOL, standalone } from './lib/context.js';
 import { summarizeProfile } from './lib/cpu-profile.js';
+import { seed } from './lib/crud-seeds.js';
+import { PEER_CONNECTIONS } from './peer.js';
 import { createTenant, loadBundles } from './lib/fhir-client.js';
 import { sampleKeys } from './lib/keys.js';
 import { runCrudLoad, runHttpLoad, type LoadResult } from './lib/loads.js';
@@ -99,6 +102,12 @@ export async function runProfile(ctx: BenchContext) {
   const paths = keys.map(([t, type, id]) => `/tenants/${t}/fhir/${type}/${id}`);
   const read = await profiled(ctx, 'read', (base) => runHttpLoad({ base, paths, connections: CONNECTIONS, duration: SECONDS }));
   const base0 = (await ctx.server()).base;
+  // Create: POST Patient (the CRUD seed), as the peer bench's create load (32 connections).
+  await createTenant(base0, 'create-profile');
+  const create = await profiled(ctx, 'create', (base) => runHttpLoad({
+    base, paths: ['/tenants/create-profile/fhir/Patient'], connections: PEER_CONNECTIONS, duration: SECONDS,
+    body: JSON.stringify(seed('Patient', {})), headers: { 'content-type': 'application/fhir+json' },
+  }));
   await createTenant(base0, 'crud-profile');
   const crud = await profiled(ctx, 'crud', (base) => runCrudLoad({ base, tenant: 'crud-profile', concurrency: CONNECTIONS, duration: SECONDS }));
   // Ingest: every Synthea bundle, one at a time, into a fresh tenant per pass (warm-up, then measured); per resource.
@@ -111,7 +120,7 @@ export async function runProfile(ctx: BenchContext) {
     const n = resourceTotal(bundles);
     return { rps: n / seconds, requests: n, p50: 0, p90: 0, p99: 0, non2xx: 0, errors: 0, cpuMs: 0 };
   });
-  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, ingest: `per resource, ${syntheaBundles().length} bundles, 1 client` }, read, crud, ingest });
+  writeResult('profile', { setup: { tenant: DATA_TENANT, seconds: SECONDS, connections: CONNECTIONS, pool: POOL, ingest: `per resource, ${syntheaBundles().length} bundles, 1 client` }, read, create, crud, ingest });
   return { read, crud, ingest };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Load generator process (autocannon): GETs of `paths` chosen at random, `connections` keep-alive
+ * Load generator process (autocannon): GETs (or POSTs of `body`) of `paths` chosen at random, `connections` keep-alive
  * connections, for `duration` seconds. Prints one JSON line: req/s and latency percentiles (ms).
  * Started by runHttpLoad(), never by hand.
  */
@@ -12,6 +12,8 @@ interface Input {
   connections: number;
   duration: number;
   headers?: Record<string, string>;
+  /** POST this body to every path instead of GETs (e.g. a create load). */
+  body?: string;
 }
 
 const input = benchInput<Input>();
@@ -21,7 +23,7 @@ const result = await autocannon({
   connections: input.connections,
   duration: input.duration,
   headers: input.headers ?? {},
-  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)]! }) }],
+  requests: [{ method: input.body === undefined ? 'GET' : 'POST', ...(input.body === undefined ? {} : { body: input.body }), setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)]! }) }],
 });
 const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
 console.log(JSON.stringify({

@@ -22,6 +22,8 @@ export interface HttpLoad {
   connections: number;
   duration: number;
   headers?: Record<string, string>;
+  /** POST this body to every path instead of GETs. */
+  body?: string;
 }
 
 /** autocannon in its own process (bench/lib/http-load.ts). Throws when any request failed. */

@@ -30,6 +30,8 @@ export interface ServerOptions {
    */
   logLineChars?: number;
   logLines?: number;
+  /** How long the server may take to answer /healthz (default 60 s; an embedded first start migrates PGlite). */
+  healthyWithinMs?: number;
 }
 
 export async function startServer(o: ServerOptions): Promise<ServerProcess> {
@@ -49,7 +51,7 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
   const child = spawnTsx('src/index.ts', env, flags, o.logLineChars === undefined ? 'inherit' : 'pipe');
   if (o.logLineChars !== undefined) printCut(child, o.logLineChars, o.logLines ?? Number.POSITIVE_INFINITY);
   const base = `http://127.0.0.1:${port}`;
-  await waitHealthy(base, child);
+  await waitHealthy(base, child, o.healthyWithinMs ?? 60_000);
   return { base, pid: child.pid!, stop: () => stop(child, o.killAfterMs ?? 15_000), alive: () => child.exitCode === null && child.signalCode === null };
 }
 
@@ -75,8 +77,8 @@ function printCut(child: ChildProcess, chars: number, lines: number): void {
   });
 }
 
-async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function waitHealthy(base: string, child: ChildProcess, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was healthy`);
     try {
@@ -88,7 +90,7 @@ async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error('server did not become healthy within 60 s');
+  throw new Error(`server did not become healthy within ${withinMs / 1000} s`);
 }
 
 function stop(child: ChildProcess, killAfterMs: number): Promise<void> {
