@@ -13,6 +13,8 @@ export interface WorkerInit {
   /** Undefined: in memory. */
   dataDir: string | undefined;
   options: EmbeddedOptions;
+  /** In memory only: start as a copy of this PGlite data-dir dump (a tar file) instead of an empty cluster. */
+  loadFrom?: string;
 }
 
 export type Request =

@@ -12,6 +12,12 @@ export interface ThreadedOptions {
   pglite?: EmbeddedOptions;
   /** The tenant-context key; migrate() registers it (src/db/context-key.ts). */
   contextKey: string;
+  /**
+   * In memory only: start from this data-dir dump (PGlite dumpDataDir, a tar file) rather than
+   * an empty cluster; the test suite starts every file from one migrated copy (initdb and the
+   * migrations are most of an in-memory start).
+   */
+  loadFrom?: string;
 }
 
 /** Outside the app's roles, as PGlite's own user: migrations, scripts, test assertions. */
@@ -40,7 +46,7 @@ export interface ThreadedDatabase extends Database {
  * left to finish, its request gets 503 at the timeout all the same.
  */
 export async function openPgliteWorker(dataDir: string | undefined, options: ThreadedOptions): Promise<ThreadedDatabase> {
-  const init: WorkerInit = { dataDir, options: options.pglite ?? {} };
+  const init: WorkerInit = { dataDir, options: options.pglite ?? {}, ...(options.loadFrom === undefined ? {} : { loadFrom: options.loadFrom }) };
   const timeout = options.statementTimeoutMs ?? 0;
   const startTimeout = options.startTimeoutMs ?? 10_000;
   const queue = new SessionQueue();

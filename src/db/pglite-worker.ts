@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { migrateEmbedded } from './migrate.js';
@@ -11,7 +12,7 @@ import { serializeError, type Reply, type Request, type Status, type WorkerInit 
  */
 
 const port = parentPort!;
-const { dataDir, options } = workerData as WorkerInit;
+const { dataDir, options, loadFrom } = workerData as WorkerInit;
 
 async function handle(pg: PGlite, m: Request): Promise<Reply> {
   switch (m.op) {
@@ -34,7 +35,8 @@ async function handle(pg: PGlite, m: Request): Promise<Reply> {
 }
 
 try {
-  const pg = dataDir === undefined ? new PGlite(options) : new PGlite(dataDir, options);
+  const pg = dataDir !== undefined ? new PGlite(dataDir, options)
+    : new PGlite({ ...options, ...(loadFrom === undefined ? {} : { loadDataDir: new Blob([readFileSync(loadFrom)]) }) });
   await pg.waitReady;
   port.on('message', (m: Request) => {
     handle(pg, m).then(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import type { Database, Row } from '../../src/db/database.js';
 import { openPgliteWorker } from '../../src/db/pglite-threaded.js';
 import { openPostgres } from '../../src/db/postgres.js';
@@ -29,7 +30,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     // As the server opens it: PGlite in a worker thread (in memory here). Tests on a shared
     // machine may queue hundreds of requests on its one session: a long start timeout (a test of
     // the timeout opens its own database).
-    const db = await openPgliteWorker(undefined, { startTimeoutMs: 120_000, contextKey: TEST_CONTEXT_KEY });
+    // A copy of the suite's migrated template (global-setup.ts); unset when run outside vitest's setup.
+    const template = inject('pgliteTemplate');
+    const db = await openPgliteWorker(undefined, { startTimeoutMs: 120_000, contextKey: TEST_CONTEXT_KEY, ...(template ? { loadFrom: template } : {}) });
     await db.migrate();
     return {
       kind: 'pglite',
