@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { runCrud } from './crud.js';
 import { runEmbedded } from './embedded.js';
+import { runImport } from './import.js';
 import { runIngest } from './ingest.js';
 import { runNeighbour } from './neighbour.js';
 import { BenchContext } from './lib/context.js';
@@ -24,6 +25,7 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['peer', runPeer],
   ['context', runContextCpu],
   ['ingest', runIngest],
+  ['import', runImport],
   ['profile', runProfile],
   ['noisy', runNoisy],
   ['embedded', runEmbedded],

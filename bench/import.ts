@@ -151,7 +151,7 @@ export async function runImport(ctx: BenchContext) {
     ]);
     writeResult('import', result);
     return recordTargets([
-      { id: 'import-postgres', benchmark: 'import', description: 'Bulk NDJSON import, one tenant, validation and indexing on (PostgreSQL)', op: '>=', threshold: 10000, measured: best.resourcesPerSecond, unit: 'resources/s' },
+      { id: 'import-ndjson', benchmark: 'import', description: 'Bulk NDJSON import, one tenant, validation and indexing on (PostgreSQL)', op: '>=', threshold: 10000, measured: best.resourcesPerSecond, unit: 'resources/s' },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
