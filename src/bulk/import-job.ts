@@ -68,9 +68,28 @@ export async function insertChunks(tx: Tx, job: Pick<Job, 'tenantId' | 'id'>, in
 
 /** The allowed URL prefixes and the size bound, checked at kick-off and again before each fetch. */
 export function assertReadable(url: string, config: Pick<Config, 'bulk'>): void {
-  if (!config.bulk.importUrlPrefixes.some((p) => url.startsWith(p))) {
+  if (!config.bulk.importUrlPrefixes.some((p) => isUnder(url, p))) {
     throw FhirError.badRequest(`This server may not read ${url.slice(0, 200)}: only URLs under IMPORT_URL_PREFIXES are read (none when it is unset)`);
   }
+}
+
+/**
+ * Compared as parsed URLs, not strings: the same origin (so `https://files.example` does not admit
+ * `https://files.example.evil.com`), no credentials, and the path at or below the prefix's after
+ * normalization (`/exports/../secret` is `/secret`).
+ */
+function isUnder(url: string, prefix: string): boolean {
+  let u: URL;
+  let p: URL;
+  try {
+    u = new URL(url);
+    p = new URL(prefix);
+  } catch {
+    return false;
+  }
+  if (u.origin !== p.origin || u.username !== '' || u.password !== '') return false;
+  const dir = p.pathname.endsWith('/') ? p.pathname : `${p.pathname}/`;
+  return u.pathname === p.pathname || u.pathname.startsWith(dir);
 }
 
 async function fetchText(url: string, max: number): Promise<string> {

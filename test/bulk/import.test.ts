@@ -252,6 +252,11 @@ describe('$import', () => {
     const refused = await s.fhir('imp-a', '/$import', { json: params('http://169.254.169.254/latest/meta-data'), headers: { prefer: 'respond-async' } });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(await refused.json())).toContain('IMPORT_URL_PREFIXES');
+    // Compared as parsed URLs: another host that starts with the same text, or credentials, are outside it.
+    for (const sneaky of ['http://allowed.example.evil.test/p.ndjson', 'http://user:pw@allowed.example/p.ndjson', 'http://allowed.example@evil.test/p.ndjson']) {
+      const r = await s.fhir('imp-a', '/$import', { json: params(sneaky), headers: { prefer: 'respond-async' } });
+      expect(r.status, sneaky).toBe(400);
+    }
     const sync = await s.fhir('imp-a', '/$import', { json: params('http://allowed.example/p.ndjson') });
     expect(sync.status).toBe(400);
   });
