@@ -88,14 +88,17 @@ const COLUMNS = raw(`r.resource_type, r.id, r.version_id, r.deleted,
 type Part = 'all' | 'before' | 'since';
 
 /** One SELECT per set the search reads: the caller's own, plus the shared one for shareable types. */
-function branches(req: SearchRequest, scope: SearchScope, withColumns: boolean, part: Part = 'all'): Fragment[] {
+function branches(req: SearchRequest, scope: SearchScope, withColumns: boolean, part: Part = 'all', perType = false): Fragment[] {
   const sets: [TableSet, string[]][] = [[scope.own, req.types]];
   if (scope.own.name === 'tenant') {
     const shared = req.types.filter((t) => scope.shareable(t));
     if (shared.length) sets.push([SHARED_TABLES, shared]);
   }
   const d = pickDriver(req.clauses);
-  return sets.map(([set, types]) => {
+  // Walks of the last_updated index (searchPageSql): one per type, as no index orders several
+  // types' rows together by time.
+  const each = perType && d < 0 ? sets.flatMap(([set, types]): [TableSet, string[]][] => types.map((t) => [set, [t]])) : sets;
+  return each.map(([set, types]) => {
     const aliases = new Aliases();
     const single = types.length === 1;
     const subject: Subject = { set, type: single ? sql`${types[0]}` : raw('r.resource_type'), id: raw('r.id'), row: 'r' };
@@ -157,8 +160,8 @@ export function searchPageSql(req: SearchRequest, scope: SearchScope): Fragment 
     const walk = (b: Fragment) => sql`(select * from (${b}) b${after === undefined ? raw('') : sql` where ${after}${from}`}
       order by ${join(orderBy(keys, back, 'index'), ', ')}${limit})`;
     parts = req.page === undefined
-      ? parts.map(walk)
-      : [...branches(req, scope, true, 'before').map(walk), ...branches(req, scope, true, 'since')];
+      ? branches(req, scope, true, 'all', true).map(walk)
+      : [...branches(req, scope, true, 'before', true).map(walk), ...branches(req, scope, true, 'since')];
   }
   return sql`select *${join(texts, '')} from (${join(parts, ' union all ')}) v${where}
     order by ${join(order, ', ')}${limit}`;
