@@ -3,6 +3,7 @@ import type { Tx } from '../../src/db/database.js';
 import { withTenant } from '../../src/db/doors.js';
 import { Repository } from '../../src/fhir/repository/repository.js';
 import { parseSearch } from '../../src/fhir/search/parse.js';
+import type { PageCursor } from '../../src/fhir/search/cursor.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 
 /*
@@ -72,14 +73,17 @@ interface PlanNode {
   'Index Cond'?: string;
   Filter?: string;
   'Actual Loops'?: number;
+  'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 const searched = (n: PlanNode) => n['Relation Name'] !== undefined && /^(shared_)?(resource|search_[a-z]+)$/.test(n['Relation Name']);
 
 /** The statements a search runs, captured from the repository's transaction. */
-async function capture(type: string, query: string, compartment?: string): Promise<{ text: string; params: readonly unknown[] }[]> {
+async function capture(type: string, query: string, compartment?: string, page?: PageCursor): Promise<{ text: string; params: readonly unknown[] }[]> {
   const req = parseSearch([type], [...new URLSearchParams(query).entries()], { defaultCount: 20, maxCount: 100, base: 'http://x/fhir', strict: true });
+  req.page = page;
   // As the compartment handler adds it (src/fhir/handlers/search.ts).
   if (compartment) req.clauses.push({ kind: 'compartment', codes: { Observation: ['subject', 'performer'] }, ownerType: 'Patient', ownerId: compartment });
   const seen: { text: string; params: readonly unknown[] }[] = [];
@@ -229,4 +233,43 @@ describe('the measured case of issue 12', () => {
     // code c3 is on observations 3 + 50m (m = 0..23), each of a different patient.
     expect((await res.json()).total).toBe(24);
   }, 300_000);
+});
+
+describe('a later page ordered by _lastUpdated on a fresh database', () => {
+  /*
+   * Later pages order the type as of the first page's time (to-sql.ts: asOf). The order must stay
+   * an index walk bounded by the page: rows read = the page (+1) + rows changed since the first
+   * page, never every row of the type, even when they all share one time (one bundle wrote them).
+   * Before, the ORDER BY over the snapshot expression read and sorted all of them (200 here).
+   */
+  const COUNT = 10;
+  it.each(['', '_sort=-_lastUpdated', '_sort=_lastUpdated'])('Patient?%s: a second page reads about a page of rows, through the last_updated index', async (query) => {
+    const asc = query === '_sort=_lastUpdated';
+    const [row] = await s.tdb.owner.query<{ t: string; id: string }>(
+      `select to_char(last_updated at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t, id from resource where tenant_id = $1 and resource_type = 'Patient'
+       order by last_updated ${asc ? 'asc' : 'desc'}, id ${asc ? 'asc' : 'desc'} offset 30 limit 1`, [T]);
+    // The first page's time, then one of the rows changed since: it keeps its place as of then.
+    const snapshot = new Date().toISOString();
+    const changed = ids.Patient![7]!;
+    const res = await s.fhir(T, `/Patient/${changed}`, { method: 'PUT', json: { resourceType: 'Patient', id: changed, gender: 'other' } });
+    expect(res.status).toBe(200);
+    const page: PageCursor = { dir: 'after', keys: [row!.t], type: 'Patient', id: row!.id, snapshot };
+    const statements = await capture('Patient', `${query}${query ? '&' : ''}_count=${COUNT}&_total=none`, undefined, page);
+    expect(statements).toHaveLength(1);
+    const all = await plan(statements[0]!.text, statements[0]!.params);
+    const reads = all.filter(searched).filter((n) => n['Relation Name'] === 'resource');
+    if (process.env.SHOW_PLANS) console.log(query, JSON.stringify(all.map((n) => [n['Node Type'], n['Index Name'], n['Index Cond'], n['Actual Rows'], n['Actual Loops']])));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(all[0]!['Node Type']).toBe('Limit');
+    expect(all[0]!['Actual Rows']).toBe(COUNT + 1);
+    for (const n of reads) {
+      const what = `${n['Node Type']} ${n['Index Name']} [${n['Index Cond']}] filter [${n.Filter ?? ''}]`;
+      expect(n['Node Type'], what).toMatch(/Index/);
+      expect(n['Index Cond'], what).toMatch(/last_updated [<>]/);
+      // A page plus one, plus the changed row: far below the type's 200.
+      const read = ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1);
+      expect(read, what).toBeLessThanOrEqual(2 * COUNT);
+    }
+    expect(problems(all, false), statements[0]!.text).toEqual([]);
+  });
 });
