@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { authEnv, bearer, token } from '../auth/tokens.helper.js';
+import { CapabilityTool } from 'fhir-kit-client';
 
 /*
- * The CapabilityStatement tells the truth (issue 14 item 1). fhir-kit-client is not installed
- * here, so its CapabilityTool's rules are applied as written in its lib/capability-tool.js: the
- * first rest entry of mode "server"; serverCan(x) looks for rest.interaction[].code === x and
- * resourceCan(T, x) for rest.resource[type=T].interaction[].code === x.
+ * The CapabilityStatement tells the truth (issue 14 item 1), read by fhir-kit-client's own
+ * CapabilityTool (serverCan: rest.interaction; resourceCan: rest.resource[type].interaction), as a
+ * client deciding what it may call does.
  */
 
 type Json = Record<string, any>;
 const server = (cs: Json): Json => cs.rest.find((r: Json) => r.mode === 'server');
-const serverCan = (cs: Json, code: string) => server(cs).interaction?.some((i: Json) => i.code === code) === true;
 const resource = (cs: Json, type: string): Json | undefined => server(cs).resource.find((r: Json) => r.type === type);
-const resourceCan = (cs: Json, type: string, code: string) => resource(cs, type)?.interaction?.some((i: Json) => i.code === code) === true;
+const resourceCan = (cs: Json, type: string, code: string) => new CapabilityTool(cs as never).resourceCan(type, code);
 
 let s: TestServer;
 let cs: Json;
@@ -29,7 +28,8 @@ afterAll(() => s.close());
 
 describe('CapabilityStatement', () => {
   it('reports transaction, batch and patch the way fhir-kit-client reads them', () => {
-    for (const code of ['transaction', 'batch', 'history-system', 'search-system']) expect(serverCan(cs, code), code).toBe(true);
+    const tool = new CapabilityTool(cs as never);
+    for (const code of ['transaction', 'batch', 'history-system', 'search-system']) expect(tool.serverCan(code), code).toBe(true);
     for (const code of ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type']) {
       expect(resourceCan(cs, 'Patient', code), code).toBe(true);
     }
@@ -79,7 +79,7 @@ describe('CapabilityStatement', () => {
   it('keeps a tenant to its enabled types', async () => {
     const narrow = await (await s.fhir('narrow', '/metadata')).json();
     expect(server(narrow).resource.map((r: Json) => r.type).sort()).toEqual(['Observation', 'Patient']);
-    expect(serverCan(narrow, 'transaction')).toBe(true);
+    expect(new CapabilityTool(narrow as never).serverCan('transaction')).toBe(true);
   });
 
   it('lists the shared types only on the shared base', async () => {
