@@ -28,6 +28,9 @@ const CHEAP_FUNCTIONS = new Set([
   'startsWith', 'endsWith', 'contains', 'lower', 'upper', 'trim', 'substring', 'toString', 'getValue',
 ]);
 
+/** Operators whose result can be larger than their operands together (string concatenation, and + on strings). */
+const GROWING_OPERATORS: ReadonlySet<string> = new Set(['+', '&']);
+
 export function tooCostly(message: string): FhirError {
   return new FhirError(400, 'too-costly', message, { expression: ['SearchParameter.expression'] });
 }
@@ -55,6 +58,11 @@ export function checkTree(tree: Expr): void {
   let nodes = 0;
   const visit = (e: Expr, parent: Expr | undefined): void => {
     nodes++;
+    // %resource / %context reach the whole resource from inside select() or where(): each step
+    // can multiply the collection by the resource's size (name.select(%resource.name)...).
+    if (e.type === 'env') throw tooCostly(`SearchParameter.expression may not use %${e.name}`);
+    // String concatenation doubles a value per step (select($this + $this)...): megabytes per write.
+    if (e.type === 'binary' && GROWING_OPERATORS.has(e.op)) throw tooCostly(`SearchParameter.expression may not use the ${e.op} operator`);
     if (e.type === 'call' && !CHEAP_FUNCTIONS.has(e.name)) {
       const typeTest = e.name === 'resolve' && parent?.type === 'typeop' && parent.op === 'is';
       if (!typeTest) throw tooCostly(`SearchParameter.expression may not call ${e.name}() (allowed: ${[...CHEAP_FUNCTIONS].join(', ')}, and resolve() is Type)`);

@@ -1,7 +1,7 @@
 import { FhirError } from '../../core/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../../core/json.js';
 import { closure, propertyText, type CodeSystemModel } from './code-system.js';
-import { MAX_DEPTH, MAX_EXPANSION, tooCostly } from './limits.js';
+import { MAX_DEPTH, MAX_EXPANSION, MAX_SCANNED, tooCostly } from './limits.js';
 import type { TerminologySource } from './source.js';
 
 /*
@@ -34,6 +34,8 @@ interface Walk {
   source: TerminologySource;
   /** Canonicals of the value sets being expanded, outermost first: an import of one of them is a cycle. */
   stack: string[];
+  /** Concepts scanned by filters so far in this request (shared by every level of imports). */
+  scanned: { n: number };
 }
 
 function label(vs: JsonObject): string {
@@ -109,6 +111,8 @@ async function selection(part: JsonObject, walk: Walk, what: string): Promise<Co
       if (cs === undefined) throw FhirError.badRequest(`Cannot expand ${what}: the code system ${system.slice(0, 200)} is not known to this server`);
       let codes: Set<string> | undefined;
       for (const f of filters) {
+        walk.scanned.n += cs.concepts.size;
+        if (walk.scanned.n > MAX_SCANNED) throw tooCostly(`Expanding ${what} would scan more than ${MAX_SCANNED} concepts with its filters: too costly`);
         const passed = filterCodes(cs, f);
         codes = codes === undefined ? passed : new Set([...codes].filter((c) => passed.has(c)));
       }
@@ -165,5 +169,5 @@ async function expandInto(vs: JsonObject, walk: Walk): Promise<Codes> {
 /** Every code of a ValueSet resource, in compose order, at most MAX_EXPANSION. */
 export async function expandValueSet(vs: JsonObject, source: TerminologySource): Promise<Code[]> {
   const url = str(vs.url);
-  return [...(await expandInto(vs, { source, stack: url ? [url] : [] })).values()];
+  return [...(await expandInto(vs, { source, stack: url ? [url] : [], scanned: { n: 0 } })).values()];
 }
