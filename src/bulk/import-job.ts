@@ -3,7 +3,6 @@ import { FhirError, outcome } from '../core/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../core/json.js';
 import type { Tx } from '../db/database.js';
 import { tenantParamSet } from '../fhir/custom-params/load.js';
-import { SEARCH_PARAMETER } from '../fhir/custom-params/writes.js';
 import { prepareBulk, tenantBulkScope, writeBulk, type BulkFailure, type BulkInput } from '../fhir/repository/bulk-write.js';
 import { tenantSettings } from '../fhir/tenant-settings.js';
 import type { Job } from './jobs.js';
@@ -166,12 +165,6 @@ export function importJob(config: Pick<Config, 'bulk' | 'sharedResourceTypes'>):
           return;
         }
         const type = isJsonObject(resource) && typeof resource.resourceType === 'string' ? resource.resourceType : undefined;
-        // A SearchParameter's write checks its expression's cost, its code and the scope's count, and
-        // bumps the scope's version (custom-params/writes.ts): the bulk write does none of that.
-        if (type === SEARCH_PARAMETER) {
-          failures.push({ index, type, status: 422, issues: [{ severity: 'error', code: 'not-supported', diagnostics: 'SearchParameter resources are not imported: write them through the REST API (PUT or POST), which checks them' }] });
-          return;
-        }
         if (type !== undefined && !allowed.has(type)) {
           failures.push({ index, type, status: 403, issues: [{ severity: 'error', code: 'forbidden', diagnostics: `Access denied: the kick-off's caller may not create and update ${type} without criteria` }] });
           return;

@@ -149,6 +149,10 @@ describe('bulk import: the batch writer', () => {
     expect(failures).toEqual([]);
     const found = await (await s.fhir('imp-b', '/Patient?nick=bulky', { headers: { prefer: 'handling=strict' } })).json();
     expect(found.entry?.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['nick-1']);
+    // A SearchParameter itself is not imported (npm run import and $import share this writer): its
+    // write checks (cost, code, count) and version bump belong to the REST write.
+    const refused = await run('imp-b', memoryInput('t:param', [{ ...param, id: 'imp-sp', code: 'nick2', url: 'https://example.org/sp/imp-nick2' }]));
+    expect(refused.failures.map((f) => [f.status, f.diagnostics])).toEqual([[422, expect.stringContaining('REST API')]]);
   });
 });
 

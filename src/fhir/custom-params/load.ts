@@ -12,6 +12,7 @@ import { SHARED_TABLES, tenantTables, type TableSet } from '../../db/table-set.j
 import type { JsonObject } from '../../core/json.js';
 import { definitionsOf, type CustomDef } from './definition.js';
 import { BUILT_IN, paramSetOf, type ParamSet } from './param-set.js';
+import { MAX_PARAMS_PER_SCOPE } from './limits.js';
 
 /** Tenants whose set one process keeps; past it the oldest entry goes (it is rebuilt on its next request). */
 const MAX_CACHED_TENANTS = 1_000;
@@ -24,8 +25,10 @@ const versionOf = (v: unknown): string => (v === null || v === undefined ? '0' :
 
 /** The stored active SearchParameters of one table set, as definitions (oldest id first, so a rebuild is deterministic). */
 async function load(tx: Tx, own: TableSet): Promise<CustomDef[]> {
+  // At most the write-time cap, read here too: parameters stored some other way (an owner's SQL,
+  // a restored dump) cannot make every write evaluate thousands of expressions.
   const rows = await run<{ resource: JsonObject }>(tx, sql`select resource from ${own.current}
-    where ${own.key()}resource_type = 'SearchParameter' and not deleted and resource->>'status' = 'active' order by id`);
+    where ${own.key()}resource_type = 'SearchParameter' and not deleted and resource->>'status' = 'active' order by id limit ${MAX_PARAMS_PER_SCOPE}`);
   return rows.flatMap((r) => {
     try {
       return definitionsOf(r.resource, own.name);

@@ -12,6 +12,7 @@ import { validateResource } from '../validation/validate.js';
 import { enabledType } from '../tenant-settings.js';
 import { indexRowsOf } from './index-writer.js';
 import type { ParamSet } from '../custom-params/param-set.js';
+import { SEARCH_PARAMETER } from '../custom-params/writes.js';
 import { collectReferences, missingReferencesSql, type LocalReference } from './references.js';
 import type { StoredVersion } from './stored-version.js';
 import { lockCurrent, stored, writeSql, type Current, type Scoped } from './write.js';
@@ -104,6 +105,10 @@ function prepareOne(scope: BulkScope, item: BulkInput, lastUpdated: string): Pre
   const type = input.resourceType;
   const extra = typeof type === 'string' ? scope.options.storedTypes?.get(type) : undefined;
   if (typeof type !== 'string' || (!extra && !isResourceType(type))) throw FhirError.badRequest('resourceType is missing or not an R4 resource type');
+  // A SearchParameter's write checks its expression's cost, its code and the scope's count, and
+  // bumps the scope's version (custom-params/writes.ts): a batch does none of that, so neither
+  // $import nor npm run import takes one.
+  if (type === SEARCH_PARAMETER) throw FhirError.unprocessable('SearchParameter resources are not imported: write them through the REST API (PUT or POST), which checks them');
   if (input.id !== undefined && !isId(input.id)) throw FhirError.badRequest(`Invalid id ${JSON.stringify(input.id)}`, [`${type}.id`]);
   const id = typeof input.id === 'string' ? input.id : randomUUID();
   const settings = scope.options.settings;
