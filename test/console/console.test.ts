@@ -83,6 +83,9 @@ describe.runIf(CHROMIUM.met)(needs(CHROMIUM, 'the operator console in a real bro
     await go('/console/login');
     // The field has the focus on arrival; before it in the tab order is only the skip link.
     const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || '');
+    // Chromium runs autofocus at its next rendering update, which may come after 'load' on a busy
+    // machine: wait for it (it fails the test if the field never gets the focus).
+    await page.waitForFunction(() => document.activeElement?.id === 'token', { timeout: 15_000 });
     expect(await focused()).toBe('token');
     await page.keyboard.down('Shift');
     await page.keyboard.press('Tab');
