@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { Principal } from '../auth/principal.js';
 import type { AppEnv, Deps } from '../env.js';
+import type { Tx } from '../db/database.js';
+import { withAdmin } from '../db/doors.js';
 import { requireAdmin } from '../http/auth.js';
 import { parseFields, type Input, type JsonSchema, type Parsed } from './input.js';
 
@@ -21,6 +23,9 @@ export interface Caller {
   /** The origin the request came in on, for Location headers. */
   origin: string;
 }
+
+/** The admin door for an operation: the fhir_admin functions record the caller in the audit log (sql/0014). */
+export const asAdmin = <T>(call: Caller, fn: (tx: Tx) => Promise<T>): Promise<T> => withAdmin(call.deps.db, fn, call.principal.clientId);
 
 export interface Success {
   status: number;

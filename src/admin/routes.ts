@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { withAdmin } from '../db/doors.js';
 import type { Tx } from '../db/database.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../core/errors.js';
@@ -10,16 +9,15 @@ import { integer, instant, object, oneOf, optional, TENANT, TENANT_CONFIG, text 
 import { exportTenant } from './export.js';
 import { readAudit, AUDIT_WINDOW } from './audit.js';
 import { listReindexRequests, requestReindex } from './reindex-requests.js';
-import { mount, operation, type Caller, type Route } from './operation.js';
+import { asAdmin, mount, operation, type Caller, type Route } from './operation.js';
 import { policyOperations } from './policy-routes.js';
 import { openApiOperation, type Mounted } from './openapi.js';
 import { createTenant, getTenant, listTenants, purgeTenant, updateTenant, type Tenant } from './tenants.js';
 
 // The fhir_admin functions that change something record themselves in the audit log (sql/0014),
-// naming the actor given here; reads and the server-side operations are recorded by `audited`.
-const admin = <T>(call: Caller, fn: (tx: Tx) => Promise<T>) => withAdmin(call.deps.db, fn, call.principal.clientId);
+// naming the actor asAdmin gives; reads and the server-side operations are recorded by `audited`.
 const audited = <T>(call: Caller, tenant: string | null, action: string, fn: (tx: Tx) => Promise<T>) =>
-  admin(call, async (tx) => {
+  asAdmin(call, async (tx) => {
     const result = await fn(tx);
     await auditInTransaction(tx, { tenant, client: call.principal.clientId, action, outcome: 'done' });
     return result;
@@ -51,14 +49,14 @@ const byId = { id: TENANT };
 export const listTenantsOp = operation({
   method: 'get', path: '/tenants', tag: 'tenants', summary: 'List the tenants',
   success: { status: 200, description: 'every tenant', schema: { type: 'array', items: TENANT_SCHEMA } },
-  run: (call) => admin(call, listTenants),
+  run: (call) => asAdmin(call, listTenants),
 });
 
 export const createTenantOp = operation({
   method: 'post', path: '/tenants', tag: 'tenants', summary: 'Create a tenant',
   body: object({ id: TENANT, name: optional(NAME), config: optional(TENANT_CONFIG) }),
   success: { status: 201, description: 'the tenant created (Location: its admin URL)', schema: TENANT_SCHEMA },
-  run: (call, { body }) => admin(call, (tx) => createTenant(tx, body.id, body.name ?? body.id, body.config ?? {})),
+  run: (call, { body }) => asAdmin(call, (tx) => createTenant(tx, body.id, body.name ?? body.id, body.config ?? {})),
   reply: (c, tenant, call) => {
     c.header('Location', `${call.origin}/admin/tenants/${tenant.id}`);
     return c.json(tenant, 201);
@@ -68,7 +66,7 @@ export const createTenantOp = operation({
 export const getTenantOp = operation({
   method: 'get', path: '/tenants/:id', tag: 'tenants', summary: 'Read a tenant', params: byId,
   success: { status: 200, description: 'the tenant', schema: TENANT_SCHEMA },
-  run: async (call, { params }) => found(await admin(call, (tx) => getTenant(tx, params.id)), params.id),
+  run: async (call, { params }) => found(await asAdmin(call, (tx) => getTenant(tx, params.id)), params.id),
 });
 
 export const updateTenantOp = operation({
@@ -76,7 +74,7 @@ export const updateTenantOp = operation({
   body: object({ name: optional(NAME), status: optional(oneOf(['active', 'suspended'] as const)), config: optional(TENANT_CONFIG) }),
   success: { status: 200, description: 'the tenant changed', schema: TENANT_SCHEMA },
   run: async (call, { params, body }) => {
-    const updated = await admin(call, (tx) => updateTenant(tx, params.id, body));
+    const updated = await asAdmin(call, (tx) => updateTenant(tx, params.id, body));
     // The rate limit this process remembers (auth/rate-limit.ts) follows the change at once.
     call.deps.services.limiter.forget(params.id);
     return found(updated, params.id);
@@ -87,7 +85,7 @@ export const purgeTenantOp = operation({
   method: 'delete', path: '/tenants/:id', tag: 'tenants', summary: 'Purge a tenant: delete every row it has in every tenant table', params: byId,
   success: { status: 200, description: 'rows deleted per table', schema: { type: 'object', properties: { id: { type: 'string' }, purged: { type: 'boolean' }, rowsDeleted: { type: 'object' } } } },
   run: async (call, { params }) => {
-    const deleted = await admin(call, (tx) => purgeTenant(tx, params.id));
+    const deleted = await asAdmin(call, (tx) => purgeTenant(tx, params.id));
     call.deps.services.limiter.forget(params.id);
     return { id: params.id, purged: true, rowsDeleted: found(deleted, params.id) };
   },
@@ -127,7 +125,7 @@ export const requestReindexOp = operation({
   body: object({ tenant: TENANT }),
   success: { status: 202, description: 'the request queued', schema: REINDEX_REQUEST_SCHEMA },
   run: async (call, { body }) => {
-    const queued = found(await admin(call, (tx) => requestReindex(tx, body.tenant)), body.tenant);
+    const queued = found(await asAdmin(call, (tx) => requestReindex(tx, body.tenant)), body.tenant);
     drainSoon(call.deps);
     return queued;
   },
@@ -137,7 +135,7 @@ export const requestReindexOp = operation({
 export const listReindexRequestsOp = operation({
   method: 'get', path: '/reindex-requests', tag: 'tenants', summary: 'Reindex requests: queued, running (startedAt) and finished',
   success: { status: 200, description: 'every request, oldest first', schema: { type: 'array', items: REINDEX_REQUEST_SCHEMA } },
-  run: (call) => admin(call, listReindexRequests),
+  run: (call) => asAdmin(call, listReindexRequests),
 });
 
 export const readAuditOp = operation({
@@ -152,7 +150,7 @@ export const readAuditOp = operation({
     limit: optional(integer({ minimum: 1, maximum: AUDIT_WINDOW, description: 'entries per page (default 100)' })),
   },
   success: { status: 200, description: 'the entries', schema: { type: 'array', items: { type: 'object' } } },
-  run: (call, { query }) => admin(call, (tx) => readAudit(tx, { ...query, limit: query.limit ?? 100 })),
+  run: (call, { query }) => asAdmin(call, (tx) => readAudit(tx, { ...query, limit: query.limit ?? 100 })),
 });
 
 export const tenantOperations: readonly Route[] = [

@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
 import type { Tx } from '../db/database.js';
-import { withAdmin } from '../db/doors.js';
 import type { AppEnv, Deps } from '../env.js';
 import { FhirError } from '../core/errors.js';
 import { isJsonObject } from '../core/json.js';
@@ -10,7 +9,7 @@ import {
 } from './analytics-views.js';
 import { referencedViewId } from './run-parameters.js';
 import { boolean, jsonObject, object, optional, text } from '../admin/input.js';
-import { mount, operation, type Caller, type Route } from '../admin/operation.js';
+import { asAdmin, mount, operation, type Caller, type Route } from '../admin/operation.js';
 
 /** The ViewDefinition of a PUT body: inline (viewResource) or from the shared set (viewReference). */
 async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: unknown; description: string }> {
@@ -31,13 +30,11 @@ async function viewOf(tx: Tx, input: Record<string, unknown>): Promise<{ view: u
 
 const VIEW = text({ pattern: VIEW_NAME, description: `an analytics view name matching ${VIEW_NAME.source}` });
 const VIEW_SCHEMA = { type: 'object', properties: { name: { type: 'string' }, materialized: { type: 'boolean' }, description: { type: ['string', 'null'] } } };
-// The fhir_admin functions record who asked in the audit log (sql/0014).
-const admin = <T>(call: Caller, fn: (tx: Tx) => Promise<T>) => withAdmin(call.deps.db, fn, call.principal.clientId);
 
 export const listViewsOp = operation({
   method: 'get', path: '/views', tag: 'analytics', summary: 'The views of schema fhir_analytics',
   success: { status: 200, description: 'every view', schema: { type: 'array', items: VIEW_SCHEMA } },
-  run: (call) => admin(call, listAnalyticsViews),
+  run: (call) => asAdmin(call, listAnalyticsViews),
 });
 
 export const putViewOp = operation({
@@ -49,7 +46,7 @@ export const putViewOp = operation({
     materialized: optional(boolean('a materialized view (refresh with $refresh)')),
   }, 'exactly one of viewResource and viewReference'),
   success: { status: 201, description: 'the view created (200 when it replaced one)', schema: VIEW_SCHEMA },
-  run: async (call, { params, body }) => admin(call, async (tx) => {
+  run: async (call, { params, body }) => asAdmin(call, async (tx) => {
     const { view: definition, description } = await viewOf(tx, body);
     const sql = crossTenantSql(definition, call.deps.config.sharedResourceTypes);
     const existed = (await listAnalyticsViews(tx)).some((v) => v.name === params.name);
@@ -62,7 +59,7 @@ export const refreshViewOp = operation({
   method: 'post', path: '/views/:name/$refresh', tag: 'analytics', summary: 'Recompute a materialized analytics view', params: { name: VIEW },
   success: { status: 200, description: 'the view', schema: VIEW_SCHEMA },
   run: async (call, { params }) => {
-    const views = await admin(call, async (tx) => ((await refreshAnalyticsView(tx, params.name)) ? listAnalyticsViews(tx) : []));
+    const views = await asAdmin(call, async (tx) => ((await refreshAnalyticsView(tx, params.name)) ? listAnalyticsViews(tx) : []));
     const view = views.find((v) => v.name === params.name);
     if (view === undefined) throw FhirError.notFound(`No materialized analytics view "${params.name}"`);
     return view;
@@ -73,7 +70,7 @@ export const dropViewOp = operation({
   method: 'delete', path: '/views/:name', tag: 'analytics', summary: 'Drop an analytics view', params: { name: VIEW },
   success: { status: 204, description: 'dropped' },
   run: async (call, { params }) => {
-    if (!(await admin(call, (tx) => dropAnalyticsView(tx, params.name)))) throw FhirError.notFound(`No analytics view "${params.name}"`);
+    if (!(await asAdmin(call, (tx) => dropAnalyticsView(tx, params.name)))) throw FhirError.notFound(`No analytics view "${params.name}"`);
   },
 });
 
@@ -83,7 +80,7 @@ export const tenantUsageOp = operation({
     status: 200, description: 'one entry per tenant',
     schema: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, resources: { type: 'integer' }, totalRows: { type: 'integer' }, totalBytes: { type: 'integer' } } } },
   },
-  run: (call) => admin(call, tenantUsage),
+  run: (call) => asAdmin(call, tenantUsage),
 });
 
 /** /admin/analytics (admin credential), each through the fhir_admin SQL functions. */
