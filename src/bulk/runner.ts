@@ -159,8 +159,17 @@ export function createJobRunner(deps: RunnerDeps, handlers: JobHandlers): JobRun
     }
   }
 
+  // One round at a time in this runner: a drain() beside the started loop waits for the loop's round
+  // instead of finding its rows locked (SKIP LOCKED) and taking that for 'nothing left to do'.
+  let rounds: Promise<unknown> = Promise.resolve();
+  function round(): Promise<Outcome> {
+    const next = rounds.then(oneRound);
+    rounds = next.catch(() => undefined);
+    return next;
+  }
+
   /** One round: expired jobs deleted, then one step of one job per tenant. */
-  async function round(): Promise<Outcome> {
+  async function oneRound(): Promise<Outcome> {
     const due = await withAdmin(db, (tx) => tx.query<Due>(
       'select tenant_id, job_id::text as job_id, expired from fhir_admin.bulk_jobs_due($1, $2::text[])', [DUE_LIMIT, kinds]));
     let outcome: Outcome = 'idle';
