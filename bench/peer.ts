@@ -31,7 +31,7 @@ export const PEER_CONNECTIONS = 32;
 const CRUD_CLIENTS = 50;
 const TENANT = 'peer';
 
-type Side = 'postgres' | 'pglite' | 'medplum';
+type Side = 'postgres' | 'postgres-socket' | 'pglite' | 'medplum';
 type Load = 'read' | 'create' | 'crud';
 
 interface Target {
@@ -98,12 +98,19 @@ export async function runPeer(ctx: BenchContext) {
   // PGlite migrates on its first start: minutes on a loaded box.
   const lite = await startServer({ dataDir: join(dir, 'data'), healthyWithinMs: 300_000 });
   ctx.onClose(() => lite.stop());
+  // The same server and database over the cluster's Unix-domain socket (libpq's `?host=<dir>`), as
+  // a server next to its database would connect: on loopback TCP each round trip's writes go
+  // through the TCP stack of both ends, charged to the writer.
+  const db = await ctx.database();
+  const socket = await startServer({ databaseUrl: `postgres://fhir_api@/${db.name}?host=${encodeURIComponent(cluster.dir)}&port=${cluster.port}`, poolMax: POOL });
+  ctx.onClose(() => socket.stop());
   const peer = await startPeer();
   ctx.onClose(() => peer.stop());
   await createTenant(ours.base, TENANT);
   await createTenant(lite.base, TENANT);
   const targets: Target[] = [
     { side: 'postgres', base: ours.base, cpu: () => ({ server: processCpuMs(ours.pid), postgres: clusterCpuMs(cluster.dir) }), paths: [] },
+    { side: 'postgres-socket', base: socket.base, cpu: () => ({ server: processCpuMs(socket.pid), postgres: clusterCpuMs(cluster.dir) }), paths: [] },
     { side: 'pglite', base: lite.base, cpu: () => ({ server: processCpuMs(lite.pid), postgres: 0 }), paths: [] },
     { side: 'medplum', base: peer.base, cpu: () => ({ server: processCpuMs(peer.pid), postgres: 0 }), paths: [] },
   ];
@@ -117,7 +124,7 @@ export async function runPeer(ctx: BenchContext) {
   for (let r = 0; r < ROUNDS; r++) {
     load1.push(loadavg()[0]!);
     for (const load of ['read', 'create', 'crud'] as const) {
-      const order = [...targets.slice(r % 3), ...targets.slice(0, r % 3)].filter((t) => loadsOf(t).includes(load));
+      const order = [...targets.slice(r % targets.length), ...targets.slice(0, r % targets.length)].filter((t) => loadsOf(t).includes(load));
       for (const t of order) ((runs[load][t.side] ??= []) as Run[]).push(await measure(t, load, load === 'crud' ? CRUD_SECONDS : SECONDS));
     }
     console.log(`peer round ${r + 1}/${ROUNDS} (load ${loadavg().map((x) => x.toFixed(1)).join(' ')}): ${(['read', 'create', 'crud'] as const).map((l) => `${l} ${Object.entries(runs[l]).map(([s, rs]) => `${s} ${Math.round(rs!.at(-1)!.rps)}/s`).join(' ')}`).join('; ')}`);
@@ -149,6 +156,9 @@ export async function runPeer(ctx: BenchContext) {
     crudOverPeer: ratio('crud', 'postgres', (x, p) => x.rps / p.rps),
     readOverPeerPglite: ratio('read', 'pglite', (x, p) => x.rps / p.rps),
     createOverPeerPglite: ratio('create', 'pglite', (x, p) => x.rps / p.rps),
+    readOverPeerSocket: ratio('read', 'postgres-socket', (x, p) => x.rps / p.rps),
+    createOverPeerSocket: ratio('create', 'postgres-socket', (x, p) => x.rps / p.rps),
+    crudOverPeerSocket: ratio('crud', 'postgres-socket', (x, p) => x.rps / p.rps),
   };
   console.log(JSON.stringify(summary));
   writeResult('peer', {

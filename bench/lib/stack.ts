@@ -40,7 +40,12 @@ export async function createFhirDatabase(cluster: Cluster, name: string): Promis
   } finally {
     await sql.end();
   }
-  return { name, superUrl, apiUrl: `postgres://fhir_api@127.0.0.1:${cluster.port}/${name}` };
+  // BENCH_PG_SOCKET=1: the API login connects over the cluster's Unix-domain socket (libpq's
+  // `?host=<dir>` form), as a server next to its database may; TCP on 127.0.0.1 otherwise.
+  const apiUrl = process.env.BENCH_PG_SOCKET === '1'
+    ? `postgres://fhir_api@/${name}?host=${encodeURIComponent(cluster.dir)}&port=${cluster.port}`
+    : `postgres://fhir_api@127.0.0.1:${cluster.port}/${name}`;
+  return { name, superUrl, apiUrl };
 }
 
 /** Runs SQL as the superuser on one database. */

@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { ConfigError } from '../config.js';
 import { REGISTER_CONTEXT_KEY } from './context-key.js';
 import { sqlState } from './database.js';
+import { socketOptions, socketUrl } from './postgres.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../sql', import.meta.url));
 const options = { migrationsFolder, migrationsTable: '__drizzle_migrations', migrationsSchema: 'drizzle' };
@@ -78,7 +79,8 @@ function cannotMigrate(state: Exclude<MigrationState, 'current'>): ConfigError {
  * says what to run.
  */
 export async function migratePostgresUrl(url: string, contextKey?: string): Promise<'applied' | 'current'> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const target = socketUrl(url);
+  const sql = postgres(target.url, { ...socketOptions(target), max: 1, onnotice: () => {} });
   try {
     const [can] = await sql.unsafe<{ ok: boolean }[]>(CAN_MIGRATE);
     if (can?.ok !== true) {

@@ -65,6 +65,33 @@ function startWithin<T>(ms: number, work: Promise<T>, started: () => boolean, gi
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * libpq's form for a Unix-domain socket, `postgres://user@/db?host=/var/run/postgresql&port=5432`
+ * (or with a host name that the `host` parameter overrides), which postgres.js does not read: it
+ * would send `host` and `port` to the server as settings. Returned as postgres.js takes it: a URL with a placeholder
+ * host and the socket directory as the `host` option. Any other URL is returned as it is.
+ */
+export function socketUrl(url: string): { url: string; host?: string; port?: number } {
+  const query = url.indexOf('?');
+  if (query < 0) return { url };
+  const params = new URLSearchParams(url.slice(query + 1));
+  const dir = params.get('host');
+  if (dir === null || !dir.startsWith('/')) return { url };
+  params.delete('host');
+  // libpq takes the socket's port as a parameter too (`.s.PGSQL.<port>` in that directory).
+  const port = params.get('port');
+  params.delete('port');
+  const rest = params.toString();
+  // An empty host (`user@/db`, `:///db`) is no URL to postgres.js: it gets one it ignores for the socket.
+  const base = url.slice(0, query).replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)(?=[:/]|$)/, '$1localhost');
+  return { url: rest ? `${base}?${rest}` : base, host: dir, ...(port && /^\d{1,5}$/.test(port) ? { port: Number(port) } : {}) };
+}
+
+/** The postgres.js options of a socketUrl(): host and port when it names a socket. */
+export function socketOptions(target: { host?: string; port?: number }): { host?: string; port?: number } {
+  return { ...(target.host ? { host: target.host } : {}), ...(target.port ? { port: target.port } : {}) };
+}
+
 export function openPostgres(url: string, options: PostgresOptions): Database & { sql: postgres.Sql; prepared: PreparedShapes } {
   // sql.unsafe() does not prepare unless asked: each statement with parameters was then parsed
   // twice, in two round trips (Describe first, for the parameter types), and planned every time.
@@ -76,7 +103,9 @@ export function openPostgres(url: string, options: PostgresOptions): Database & 
   const prepared = new PreparedShapes(options.maxPrepared ?? 200);
   const prepare = (text: string) => canPrepare && prepared.prepare(text);
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  const sql = postgres(url, {
+  const target = socketUrl(url);
+  const sql = postgres(target.url, {
+    ...socketOptions(target),
     max: options.max,
     prepare: canPrepare,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
