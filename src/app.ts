@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.js';
 import { analyticsAdminOperations, analyticsAdminRoutes } from './analytics/admin-routes.js';
 import { analyticsExtensions } from './analytics/extensions.js';
@@ -23,6 +22,7 @@ import { renderError } from './http/errors.js';
 import { recordRefusals } from './http/refusals.js';
 import { sharedBase, tenantFromHeader, tenantFromPath } from './http/fhir-base.js';
 import { jsonBodyLimits } from './http/json-body.js';
+import { requestBody } from './http/request-body.js';
 import { compress } from './http/compress.js';
 import { cors } from './http/cors.js';
 import { negotiate } from './http/format.js';
@@ -66,15 +66,7 @@ export function createApp(base: BaseDeps): Hono<AppEnv> {
   // The operator console signs in with a form and a cookie, not a bearer token (console/routes.tsx).
   app.route('/console', consoleRoutes(deps, async (req) => app.fetch(req)));
   app.use('*', authenticate(deps.config.adminToken, deps.services.verifier, deps.config.adminTokenTenantAccess));
-  const limit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw FhirError.tooLarge(`The body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
-    },
-  });
-  // Requests without a body skip the limit: it inspects c.req.raw, which makes @hono/node-server
-  // build a full Request per request (measured: ~10% of the read path's CPU).
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next)));
+  app.use('*', requestBody(deps.config.maxBodyBytes));
   app.use('*', jsonBodyLimits(deps.config.maxJsonDepth));
 
   app.route('/admin/analytics', analyticsAdminRoutes(deps));

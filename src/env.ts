@@ -35,6 +35,8 @@ export interface AppEnv {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
+    /** The request body's bytes (http/request-body.ts); absent for GET, HEAD and an empty body. */
+    bodyBytes?: Uint8Array;
     log: Logger;
     /** Set by the FHIR base middleware. */
     scope: Scope;
