@@ -20,7 +20,7 @@ import { runCrudLoad, runHttpLoad, type LoadResult } from './lib/loads.js';
 import { startPeer } from './lib/peer.js';
 import { clusterCpuMs, processCpuMs } from './lib/proc-cpu.js';
 import { recordTargets, writeResult } from './lib/results.js';
-import { startServer } from './lib/server.js';
+import { startServer, type ServerProcess } from './lib/server.js';
 import { median, round } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,7 +31,7 @@ export const PEER_CONNECTIONS = 32;
 const CRUD_CLIENTS = 50;
 const TENANT = 'peer';
 
-type Side = 'postgres' | 'postgres-socket' | 'pglite' | 'medplum';
+type Side = 'postgres' | 'postgres-socket' | 'baseline' | 'pglite' | 'medplum';
 type Load = 'read' | 'create' | 'crud';
 
 interface Target {
@@ -90,30 +90,50 @@ async function measure(t: Target, load: Load, seconds: number): Promise<Run> {
   return { ...r, cpu: { server: round(server, 3), postgres: round(postgres, 3), loadGenerator: round(loadGenerator, 3), total: round(server + postgres + loadGenerator, 3) } };
 }
 
+/**
+ * BENCH_PEER_SIDES (default all but baseline): which sides run; `postgres` and `medplum` always do.
+ * BENCH_BASELINE=<another checkout, its npm ci done>: adds side `baseline`, that checkout's server
+ * on the same database, for a same-run comparison of two versions of ours.
+ */
+function sidesWanted(): Set<Side> {
+  const named = process.env.BENCH_PEER_SIDES?.split(',').map((x) => x.trim());
+  const all: Side[] = ['postgres', 'postgres-socket', 'pglite', 'medplum', ...(process.env.BENCH_BASELINE ? ['baseline' as const] : [])];
+  return new Set(all.filter((s) => s === 'postgres' || s === 'medplum' || named === undefined || named.includes(s)));
+}
+
 export async function runPeer(ctx: BenchContext) {
   const ours = await ctx.server();
   const cluster = await ctx.cluster();
-  const dir = mkdtempSync(join(tmpdir(), 'fhir-bench-peer-pglite-'));
-  ctx.onClose(() => rmSync(dir, { recursive: true, force: true }));
-  // PGlite migrates on its first start: minutes on a loaded box.
-  const lite = await startServer({ dataDir: join(dir, 'data'), healthyWithinMs: 300_000 });
-  ctx.onClose(() => lite.stop());
-  // The same server and database over the cluster's Unix-domain socket (libpq's `?host=<dir>`), as
-  // a server next to its database would connect: on loopback TCP each round trip's writes go
-  // through the TCP stack of both ends, charged to the writer.
   const db = await ctx.database();
-  const socket = await startServer({ databaseUrl: `postgres://fhir_api@/${db.name}?host=${encodeURIComponent(cluster.dir)}&port=${cluster.port}`, poolMax: POOL });
-  ctx.onClose(() => socket.stop());
+  const wanted = sidesWanted();
+  const onPostgres = (s: ServerProcess) => () => ({ server: processCpuMs(s.pid), postgres: clusterCpuMs(cluster.dir) });
+  const targets: Target[] = [{ side: 'postgres', base: ours.base, cpu: onPostgres(ours), paths: [] }];
+  await createTenant(ours.base, TENANT);
+  if (wanted.has('baseline') && process.env.BENCH_BASELINE) {
+    const baseline = await startServer({ databaseUrl: db.apiUrl, poolMax: POOL, root: process.env.BENCH_BASELINE });
+    ctx.onClose(() => baseline.stop());
+    targets.push({ side: 'baseline', base: baseline.base, cpu: onPostgres(baseline), paths: [] });
+  }
+  if (wanted.has('postgres-socket')) {
+    // The same server and database over the cluster's Unix-domain socket (libpq's `?host=<dir>`), as
+    // a server next to its database would connect: on loopback TCP each round trip's writes go
+    // through the TCP stack of both ends, charged to the writer.
+    const socket = await startServer({ databaseUrl: `postgres://fhir_api@/${db.name}?host=${encodeURIComponent(cluster.dir)}&port=${cluster.port}`, poolMax: POOL });
+    ctx.onClose(() => socket.stop());
+    targets.push({ side: 'postgres-socket', base: socket.base, cpu: onPostgres(socket), paths: [] });
+  }
+  if (wanted.has('pglite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'fhir-bench-peer-pglite-'));
+    ctx.onClose(() => rmSync(dir, { recursive: true, force: true }));
+    // PGlite migrates on its first start: minutes on a loaded box.
+    const lite = await startServer({ dataDir: join(dir, 'data'), healthyWithinMs: 300_000 });
+    ctx.onClose(() => lite.stop());
+    await createTenant(lite.base, TENANT);
+    targets.push({ side: 'pglite', base: lite.base, cpu: () => ({ server: processCpuMs(lite.pid), postgres: 0 }), paths: [] });
+  }
   const peer = await startPeer();
   ctx.onClose(() => peer.stop());
-  await createTenant(ours.base, TENANT);
-  await createTenant(lite.base, TENANT);
-  const targets: Target[] = [
-    { side: 'postgres', base: ours.base, cpu: () => ({ server: processCpuMs(ours.pid), postgres: clusterCpuMs(cluster.dir) }), paths: [] },
-    { side: 'postgres-socket', base: socket.base, cpu: () => ({ server: processCpuMs(socket.pid), postgres: clusterCpuMs(cluster.dir) }), paths: [] },
-    { side: 'pglite', base: lite.base, cpu: () => ({ server: processCpuMs(lite.pid), postgres: 0 }), paths: [] },
-    { side: 'medplum', base: peer.base, cpu: () => ({ server: processCpuMs(peer.pid), postgres: 0 }), paths: [] },
-  ];
+  targets.push({ side: 'medplum', base: peer.base, cpu: () => ({ server: processCpuMs(peer.pid), postgres: 0 }), paths: [] });
   for (const t of targets) t.paths = await seedResources(t.base);
   console.log(`peer: seeded ${targets[0]!.paths.length} resources on each side (pool ${POOL} on PostgreSQL)`);
   const loadsOf = (t: Target): Load[] => (t.side === 'pglite' ? ['read', 'create'] : ['read', 'create', 'crud']);
@@ -130,11 +150,12 @@ export async function runPeer(ctx: BenchContext) {
     console.log(`peer round ${r + 1}/${ROUNDS} (load ${loadavg().map((x) => x.toFixed(1)).join(' ')}): ${(['read', 'create', 'crud'] as const).map((l) => `${l} ${Object.entries(runs[l]).map(([s, rs]) => `${s} ${Math.round(rs!.at(-1)!.rps)}/s`).join(' ')}`).join('; ')}`);
   }
 
-  const ratio = (load: Load, side: Side, f: (x: Run, peer: Run) => number) => {
+  const ratio = (load: Load, side: Side, f: (x: Run, peer: Run) => number, against: Side = 'medplum') => {
     const ours = runs[load][side] ?? [];
-    const theirs = runs[load].medplum ?? [];
+    const theirs = runs[load][against] ?? [];
     return round(median(ours.map((x, i) => f(x, theirs[i]!))), 3);
   };
+  const cpu = (x: Run) => x.cpu.server + x.cpu.postgres;
   const rows = (['read', 'create', 'crud'] as const).flatMap((load) =>
     (Object.entries(runs[load]) as [Side, Run[]][]).map(([side, rs]) => ({
       load: load === 'crud' ? `CRUD mix, ${CRUD_CLIENTS} clients` : `${load}, ${PEER_CONNECTIONS} connections`,
@@ -159,6 +180,11 @@ export async function runPeer(ctx: BenchContext) {
     readOverPeerSocket: ratio('read', 'postgres-socket', (x, p) => x.rps / p.rps),
     createOverPeerSocket: ratio('create', 'postgres-socket', (x, p) => x.rps / p.rps),
     crudOverPeerSocket: ratio('crud', 'postgres-socket', (x, p) => x.rps / p.rps),
+    // BENCH_BASELINE: this checkout's server CPU and server + PostgreSQL CPU per request over the baseline's.
+    ...(runs.read.baseline ? Object.fromEntries((['read', 'create', 'crud'] as const).flatMap((l) => [
+      [`${l}ServerCpuOverBaseline`, ratio(l, 'postgres', (x, b) => x.cpu.server / b.cpu.server, 'baseline')],
+      [`${l}CpuOverBaseline`, ratio(l, 'postgres', (x, b) => cpu(x) / cpu(b), 'baseline')],
+    ])) : {}),
   };
   console.log(JSON.stringify(summary));
   writeResult('peer', {

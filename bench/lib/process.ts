@@ -20,10 +20,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `node [flags] --import tsx <script>` from the repository root. */
-export function spawnTsx(script: string, env: Record<string, string>, nodeFlags: string[] = [], stdout: 'pipe' | 'inherit' = 'pipe'): ChildProcess {
+/** `node [flags] --import tsx <script>` from the repository root (or another checkout's, `cwd`). */
+export function spawnTsx(script: string, env: Record<string, string>, nodeFlags: string[] = [], stdout: 'pipe' | 'inherit' = 'pipe', cwd = ROOT): ChildProcess {
   return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'inherit'],
   });

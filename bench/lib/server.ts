@@ -32,6 +32,8 @@ export interface ServerOptions {
   logLines?: number;
   /** How long the server may take to answer /healthz (default 60 s; an embedded first start migrates PGlite). */
   healthyWithinMs?: number;
+  /** Run the server of another checkout (a baseline to compare with); this one's by default. */
+  root?: string;
 }
 
 export async function startServer(o: ServerOptions): Promise<ServerProcess> {
@@ -48,7 +50,7 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
     ...o.env,
   };
   const flags = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
-  const child = spawnTsx('src/index.ts', env, flags, o.logLineChars === undefined ? 'inherit' : 'pipe');
+  const child = spawnTsx('src/index.ts', env, flags, o.logLineChars === undefined ? 'inherit' : 'pipe', o.root);
   if (o.logLineChars !== undefined) printCut(child, o.logLineChars, o.logLines ?? Number.POSITIVE_INFINITY);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, child, o.healthyWithinMs ?? 60_000);

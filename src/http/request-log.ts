@@ -15,7 +15,14 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
     c.set('log', child);
     const started = performance.now();
     await next();
-    c.header('X-Request-ID', requestId);
+    // On the response's own headers: c.header() after the response is made reads its bodyUsed,
+    // which makes @hono/node-server build the fetch Response and then send it as a stream (about a
+    // quarter of a read's server CPU, bench/results/profile.json). CORS sets its headers so too.
+    try {
+      c.res.headers.set('X-Request-ID', requestId);
+    } catch {
+      c.header('X-Request-ID', requestId); // immutable headers (a fetched Response): Hono copies it
+    }
     const scope = c.get('scope');
     child.info(
       {
