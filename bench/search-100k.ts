@@ -62,6 +62,7 @@ const countResources = (db: FhirDatabase) =>
 async function grow(base: string, db: FhirDatabase): Promise<{ copies: number; resources: number }> {
   const bundles = syntheaBundles();
   const perBundle = bundles.reduce((n, b) => n + b.resources, 0) / bundles.length;
+  const started = performance.now();
   let resources = await countResources(db);
   let copies = 0;
   while (resources < RESOURCES) {
@@ -71,6 +72,7 @@ async function grow(base: string, db: FhirDatabase): Promise<{ copies: number; r
       while (copies < end) {
         const n = copies++;
         await postBundle(base, TENANT, copyOf(bundles[n % bundles.length]!, n));
+        if ((n + 1) % 100 === 0) console.log(`search-100k: ${n + 1} bundles posted, ${Math.round((performance.now() - started) / 1000)} s`);
       }
     };
     await Promise.all(Array.from({ length: CLIENTS }, worker));
