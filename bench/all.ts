@@ -17,6 +17,7 @@ import { runContextCpu } from './context-cpu.js';
 import { runProfile } from './profile.js';
 import { runRead } from './read.js';
 import { runSearch } from './search.js';
+import { runSearch100k } from './search-100k.js';
 
 const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['read', runRead],
@@ -29,6 +30,8 @@ const steps: [string, (ctx: BenchContext) => Promise<unknown>][] = [
   ['profile', runProfile],
   ['noisy', runNoisy],
   ['embedded', runEmbedded],
+  // Last: it grows the shared database by 100,000 resources, which the others should not run next to.
+  ['search-100k', runSearch100k],
 ];
 /** Run only when BENCH_ONLY names them: neighbour takes 6-9 minutes here, twice what it may add to every run. */
 const optIn: typeof steps = [['neighbour', runNeighbour]];

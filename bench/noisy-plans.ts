@@ -4,7 +4,7 @@
  * with 100 neighbours after extended statistics (a bench-only experiment on the throwaway cluster)
  * — logged by auto_explain (analyze), printed here. Run: npm run bench:noisy-plans
  */
-import { readFileSync } from 'node:fs';
+import { lastSearchPlan, logLength } from './lib/auto-explain.js';
 import { analyze } from './lib/context.js';
 import { createTenant, postBundle } from './lib/fhir-client.js';
 import { startCluster } from './lib/pg-cluster.js';
@@ -28,11 +28,9 @@ const cluster = startCluster(Number(process.env.BENCH_PG_PORT ?? 55491), [
 
 /** Runs the path three times; the last auto_explain plan that touches a search table. */
 async function plan(server: ServerProcess, path: string): Promise<string> {
-  const log = `${cluster.dir}/server.log`;
-  const from = readFileSync(log, 'utf8').length;
+  const from = logLength(cluster.dir);
   for (let i = 0; i < 3; i++) await (await fetch(server.base + path)).text();
-  const entries = readFileSync(log, 'utf8').slice(from).split(/(?=\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] LOG: {2}duration)/);
-  return entries.filter((e) => e.includes('search_')).at(-1)?.replace(/\tQuery Text:[\s\S]*?(?=\n\t[A-Z])/, '') ?? '(no plan logged)';
+  return lastSearchPlan(cluster.dir, from);
 }
 
 try {
