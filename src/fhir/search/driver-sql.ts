@@ -107,7 +107,8 @@ export function driverSql(c: Clause, set: TableSet, types: readonly string[], sc
         // From each matching target back to who refers to it by this parameter.
         // (Type and code outside the fence: only the reverse index leads with what it says.)
         return sql`select ${X}.resource_type as t, ${X}.id as i from ${distinctOf(inner)} m
-          cross join lateral (select * from ${set.index('reference')} y where ${set.key('y')}y.target_type = ${type} and y.target_id = m.i offset 0) ${X}
+          cross join lateral (select y.resource_type, y.id, y.code from ${set.index('reference')} y
+            where ${set.key('y')}y.target_type = ${type} and y.target_id = m.i offset 0) ${X}
           where ${typeIs(raw(`${x}.resource_type`), types)} and ${X}.code = ${c.def.code}`;
       }));
       return join(parts, ' union all ');
@@ -122,9 +123,12 @@ export function driverSql(c: Clause, set: TableSet, types: readonly string[], sc
             where ${sources.key(x)}${X}.resource_type = ${c.type} and ${found} and ${check} order by ${X}.target_id)`;
         }
         // From each matching source, its own reference rows by (tenant_id, id); type, code and
-        // target compared outside the fence, see filter-sql.ts.
+        // target compared outside the fence, see filter-sql.ts. Only the columns the (tenant_id,
+        // id) index includes (sql/0023): the lookup never visits the heap; likewise the chain's
+        // above, through the reverse index.
         return sql`select ${X}.target_type as t, ${X}.target_id as i from ${distinctOf(inner)} m
-          cross join lateral (select * from ${sources.index('reference')} y where ${sources.key('y')}y.id = m.i offset 0) ${X}
+          cross join lateral (select y.resource_type, y.code, y.target_type, y.target_id from ${sources.index('reference')} y
+            where ${sources.key('y')}y.id = m.i offset 0) ${X}
           where ${X}.resource_type = ${c.type} and ${found}`;
       });
       return join(parts, ' union all ');

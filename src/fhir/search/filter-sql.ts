@@ -109,7 +109,7 @@ export function filterSql(c: Clause, s: Subject, scope: SearchScope, aliases: Al
         const a = aliases.next();
         // From the subject back through the reverse index (tenant_id, target_type, target_id, ...):
         // no other index leads with more than tenant_id of what the fence says.
-        const sources = sql`(select * from ${set.index('reference')} x where ${set.key('x')}x.target_type = ${s.type}
+        const sources = sql`(select x.resource_type, x.code, x.id from ${set.index('reference')} x where ${set.key('x')}x.target_type = ${s.type}
           and x.target_id = ${s.id} offset 0) ${raw(a)}`;
         const inner = filterSql(c.next, { set, type: sql`${c.type}`, id: raw(`${a}.id`) }, scope, aliases);
         return sql`exists (select 1 from ${sources} where ${raw(a)}.resource_type = ${c.type} and ${raw(a)}.code = ${c.def.code}
