@@ -5,8 +5,9 @@
 -- INCLUDEd columns only spare the heap visit. Not on a value index whose rows are looked up by
 -- (tenant_id, id) elsewhere: given `id` as an included column, search_token_value_idx became an
 -- index-only way to answer the fenced `tenant_id = $1 and id = $2` (tenant_id its only key
--- match) and, costed on defaults, won over search_token_id_idx: 49 ms instead of 4 for a
--- code+date search of a 280-resource tenant (bench:noisy-plans), so it keeps its columns.
+-- match) and, in a small analyzed tenant (tenant_id matching every row), won over
+-- search_token_id_idx on cost: 49 ms instead of 13 for a code+date search of a 280-resource
+-- tenant (bench:noisy-plans), so it keeps its columns.
 -- The indexes are rebuilt (writes to these tables wait for it on a large database).
 DROP INDEX IF EXISTS "search_reference_id_idx";
 --> statement-breakpoint
