@@ -171,6 +171,7 @@ const MATRIX: [string, string, number | (() => number), boolean?][] = [
   ['Encounter', 'patient=Patient/PATIENT0&_lastUpdated=gt2000-01-01', 1],
   ['Organization', 'name=org', 10],
   ['Observation', 'patient=Patient/PATIENT0&code=c0,c1&_sort=-date', 2],
+  ['Observation', 'subject=Patient/PATIENT0&code=http://loinc.org|c0&date=ge2020-01-01', 1],
 ];
 
 const withIds = (q: string) => q.replace(/PATIENT0/g, first('Patient'));
