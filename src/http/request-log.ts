@@ -15,14 +15,11 @@ export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
     c.set('log', child);
     const started = performance.now();
     await next();
-    // On the response's own headers: c.header() after the response is made reads its bodyUsed,
-    // which makes @hono/node-server build the fetch Response and then send it as a stream (about a
-    // quarter of a read's server CPU, bench/results/profile.json). CORS sets its headers so too.
-    try {
-      c.res.headers.set('X-Request-ID', requestId);
-    } catch {
-      c.header('X-Request-ID', requestId); // immutable headers (a fetched Response): Hono copies it
-    }
+    // On the response's own headers, as CORS sets its own: c.header() after the response is made
+    // reads its bodyUsed, which makes @hono/node-server build the fetch Response and then send it
+    // as a stream (about a quarter of a read's server CPU, bench/results/profile.json). Every
+    // response here is one this app made, so its headers are mutable.
+    c.res.headers.set('X-Request-ID', requestId);
     const scope = c.get('scope');
     child.info(
       {
